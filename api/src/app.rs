@@ -1,0 +1,138 @@
+//! Builds the application state and the router, and runs the server. Tests build the app with
+//! the same functions as production.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::{HeaderName, Request};
+use axum::routing::get;
+use sea_orm::DbErr;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::config::{Config, SeedDemo};
+use crate::db::Db;
+use crate::graphql::{NewsdeskSchema, build_schema};
+use crate::http;
+use crate::seed;
+
+/// Shared by every request: the pool, the schema and the configuration.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database.
+    pub db: Db,
+    /// The GraphQL schema.
+    pub schema: NewsdeskSchema,
+    /// The configuration in force.
+    pub config: Arc<Config>,
+}
+
+/// Why the app could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// The database could not be opened, migrated or seeded.
+    #[error("database: {0}")]
+    Database(#[from] DbErr),
+    /// The listen address could not be bound.
+    #[error("cannot listen on {addr} (NEWSDESK_LISTEN): {source}")]
+    Bind {
+        /// The address.
+        addr: std::net::SocketAddr,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The server failed while running.
+    #[error("server: {0}")]
+    Serve(std::io::Error),
+}
+
+impl AppState {
+    /// Connects, migrates, and (as configured) seeds an empty database with the demo content.
+    pub async fn start(config: Config) -> Result<Self, StartupError> {
+        let db = Db::connect(&config).await?;
+        db.migrate().await?;
+        let seed_demo = match config.seed_demo {
+            SeedDemo::Auto => config.is_sqlite(),
+            SeedDemo::Always => true,
+            SeedDemo::Never => false,
+        };
+        if seed_demo && seed::is_empty(&db.conn).await? {
+            seed::demo(&db.conn).await?;
+            tracing::info!("empty database: loaded the demo content");
+        }
+        let schema = build_schema(&config.graphql);
+        Ok(Self {
+            db,
+            schema,
+            config: Arc::new(config),
+        })
+    }
+}
+
+/// The router: GraphQL, health probes, request ids and request logs.
+pub fn router(state: AppState) -> Router {
+    let request_id = HeaderName::from_static("x-request-id");
+    Router::new()
+        .route(
+            "/graphql",
+            get(http::graphql::get)
+                .post(http::graphql::post)
+                .fallback(http::graphql::method_not_allowed),
+        )
+        .route("/healthz", get(http::health::healthz))
+        .route("/readyz", get(http::health::readyz))
+        .with_state(state)
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+            let id = request
+                .headers()
+                .get("x-request-id")
+                .and_then(|value| value.to_str().ok())
+                .unwrap_or_default();
+            tracing::info_span!("request", method = %request.method(), uri = %request.uri().path(), request_id = %id)
+        }))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+}
+
+/// Serves until SIGTERM or Ctrl-C, then lets requests in flight finish.
+pub async fn serve(state: AppState) -> Result<(), StartupError> {
+    let addr = state.config.listen;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| StartupError::Bind { addr, source })?;
+    tracing::info!(%addr, "serving GraphQL at http://{addr}/graphql");
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(StartupError::Serve)?;
+    tracing::info!("shut down");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::warn!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown signal received; finishing requests in flight");
+}

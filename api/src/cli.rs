@@ -1,0 +1,97 @@
+//! The command line: `serve` (the default), `migrate`, `seed --demo`, `schema`.
+
+use clap::{Parser, Subcommand};
+
+use crate::app::{self, AppState, StartupError};
+use crate::config::{Config, LogFormat};
+use crate::db::Db;
+use crate::graphql;
+use crate::seed;
+
+/// Newsdesk: a headless content API for a university news site.
+#[derive(Debug, Parser)]
+#[command(name = "newsdesk", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do; `serve` when omitted.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Configuration, from flags or environment variables.
+    #[command(flatten)]
+    pub config: Config,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Apply migrations, load the demo content into an empty SQLite database, and serve HTTP.
+    Serve,
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Load content into the database and exit.
+    Seed {
+        /// Load the demo content: the SZPU pairing-assistance news page, modelled in full.
+        #[arg(long, required = true)]
+        demo: bool,
+    },
+    /// Print the GraphQL schema (SDL) and exit.
+    Schema,
+}
+
+fn init_logging(config: &Config) {
+    let filter =
+        tracing_subscriber::EnvFilter::try_new(&config.log_filter).unwrap_or_else(|error| {
+            eprintln!(
+                "invalid log filter `{}` (NEWSDESK_LOG): {error}; using `info`",
+                config.log_filter
+            );
+            tracing_subscriber::EnvFilter::new("info")
+        });
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match config.log_format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+/// Runs the command line; the error is for `main` to print.
+pub async fn run(cli: Cli) -> Result<(), StartupError> {
+    let command = cli.command.unwrap_or(Command::Serve);
+    if let Command::Schema = command {
+        #[expect(
+            clippy::print_stdout,
+            reason = "printing the schema is the command's output"
+        )]
+        {
+            print!("{}", graphql::sdl());
+        }
+        return Ok(());
+    }
+    init_logging(&cli.config);
+    match command {
+        Command::Serve => {
+            let state = AppState::start(cli.config).await?;
+            app::serve(state).await
+        }
+        Command::Migrate => {
+            let db = Db::connect(&cli.config).await?;
+            db.migrate().await?;
+            tracing::info!("migrations applied");
+            Ok(())
+        }
+        Command::Seed { .. } => {
+            let db = Db::connect(&cli.config).await?;
+            db.migrate().await?;
+            if seed::demo_present(&db.conn).await? {
+                tracing::info!("the demo content is already loaded; nothing to do");
+            } else {
+                seed::demo(&db.conn).await?;
+                tracing::info!("demo content loaded");
+            }
+            Ok(())
+        }
+        Command::Schema => Ok(()),
+    }
+}

@@ -1,0 +1,206 @@
+//! Typed configuration, read from command-line flags and environment variables by `clap`.
+//!
+//! Every key is documented here and in `newsdesk --help`; a malformed value stops start-up with
+//! a message that names the flag and its environment variable.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use chrono::FixedOffset;
+use clap::{Args, ValueEnum};
+
+/// Everything the server needs to run. Flags win over environment variables.
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// Database URL: `sqlite://path/to/file.db` or `postgres://user@host:5432/db`.
+    /// Default: a SQLite file `newsdesk.db` in the data folder, created on first start.
+    #[arg(long, env = "DATABASE_URL", global = true, value_name = "URL", value_parser = parse_database_url)]
+    pub database_url: Option<String>,
+
+    /// PostgreSQL schema to use (set as the connection's `search_path`). Ignored for SQLite.
+    #[arg(long, env = "NEWSDESK_DATABASE_SCHEMA", global = true, value_name = "NAME", value_parser = parse_schema_name)]
+    pub database_schema: Option<String>,
+
+    /// Maximum number of pooled database connections.
+    #[arg(long, env = "NEWSDESK_DB_MAX_CONNECTIONS", global = true, default_value_t = 10, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub db_max_connections: u32,
+
+    /// Folder for the embedded database and other local state; created when missing.
+    #[arg(
+        long,
+        env = "NEWSDESK_DATA_DIR",
+        global = true,
+        default_value = "data",
+        value_name = "DIR"
+    )]
+    pub data_dir: PathBuf,
+
+    /// Address and port the HTTP server listens on.
+    #[arg(
+        long,
+        env = "NEWSDESK_LISTEN",
+        global = true,
+        default_value = "127.0.0.1:8080",
+        value_name = "ADDR"
+    )]
+    pub listen: SocketAddr,
+
+    /// Whether `serve` loads the demo content into an empty database: `auto` does so for SQLite
+    /// only, `always` for any database, `never` never.
+    #[arg(long, env = "NEWSDESK_SEED_DEMO", global = true, value_enum, default_value_t = SeedDemo::Auto, value_name = "WHEN")]
+    pub seed_demo: SeedDemo,
+
+    /// Log format: `text` for people, `json` for log collectors.
+    #[arg(long, env = "NEWSDESK_LOG_FORMAT", global = true, value_enum, default_value_t = LogFormat::Text, value_name = "FORMAT")]
+    pub log_format: LogFormat,
+
+    /// Log filter in `tracing` syntax, e.g. `info` or `newsdesk=debug,sqlx=warn`.
+    #[arg(
+        long,
+        env = "NEWSDESK_LOG",
+        global = true,
+        default_value = "info",
+        value_name = "FILTER"
+    )]
+    pub log_filter: String,
+
+    /// The university's UTC offset; "today" for agreement status and current positions is the
+    /// date at this offset.
+    #[arg(long, env = "NEWSDESK_SITE_UTC_OFFSET", global = true, default_value = "+08:00", value_name = "OFFSET", value_parser = parse_offset)]
+    pub site_utc_offset: FixedOffset,
+
+    /// Largest request body accepted, in bytes; larger bodies get 413.
+    #[arg(long, env = "NEWSDESK_MAX_BODY_BYTES", global = true, default_value_t = 1_048_576, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1024..=104_857_600))]
+    pub max_body_bytes: u64,
+
+    /// Limits on GraphQL documents.
+    #[command(flatten, next_help_heading = "GraphQL limits")]
+    pub graphql: GraphqlLimits,
+}
+
+/// Limits on GraphQL documents. The defaults leave room for every query in
+/// `examples/queries/` and refuse abusive ones.
+#[derive(Debug, Clone, Args)]
+pub struct GraphqlLimits {
+    /// Accept batched GraphQL requests (a JSON array of operations).
+    #[arg(long = "graphql-batch", env = "NEWSDESK_GRAPHQL_BATCH", global = true, default_value_t = false, value_name = "BOOL", action = clap::ArgAction::Set)]
+    pub batch: bool,
+
+    /// Largest number of operations in one batch, when batching is on.
+    #[arg(
+        long = "graphql-max-batch",
+        env = "NEWSDESK_GRAPHQL_MAX_BATCH",
+        global = true,
+        default_value_t = 10,
+        value_name = "N"
+    )]
+    pub max_batch: usize,
+
+    /// Deepest selection nesting allowed.
+    #[arg(
+        long = "graphql-max-depth",
+        env = "NEWSDESK_GRAPHQL_MAX_DEPTH",
+        global = true,
+        default_value_t = 12,
+        value_name = "N"
+    )]
+    pub max_depth: usize,
+
+    /// Highest query complexity allowed (each field costs 1; connection fields multiply their
+    /// selection by the page size asked for).
+    #[arg(
+        long = "graphql-max-complexity",
+        env = "NEWSDESK_GRAPHQL_MAX_COMPLEXITY",
+        global = true,
+        default_value_t = 5000,
+        value_name = "N"
+    )]
+    pub max_complexity: usize,
+
+    /// Most aliases allowed in one document.
+    #[arg(
+        long = "graphql-max-aliases",
+        env = "NEWSDESK_GRAPHQL_MAX_ALIASES",
+        global = true,
+        default_value_t = 30,
+        value_name = "N"
+    )]
+    pub max_aliases: usize,
+
+    /// Most directives allowed on one field.
+    #[arg(
+        long = "graphql-max-directives",
+        env = "NEWSDESK_GRAPHQL_MAX_DIRECTIVES",
+        global = true,
+        default_value_t = 4,
+        value_name = "N"
+    )]
+    pub max_directives: usize,
+}
+
+/// When `serve` seeds the demo content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SeedDemo {
+    /// Seed an empty SQLite database; leave PostgreSQL alone.
+    Auto,
+    /// Seed any empty database.
+    Always,
+    /// Never seed at start-up.
+    Never,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+impl Config {
+    /// The database URL in force: the configured one, or the embedded SQLite file.
+    pub fn effective_database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("newsdesk.db").display()
+            ),
+        }
+    }
+
+    /// Whether the database in force is SQLite.
+    pub fn is_sqlite(&self) -> bool {
+        self.effective_database_url().starts_with("sqlite:")
+    }
+}
+
+fn parse_database_url(value: &str) -> Result<String, String> {
+    let supported = ["sqlite:", "postgres://", "postgresql://"];
+    if supported.iter().any(|prefix| value.starts_with(prefix)) {
+        Ok(value.to_owned())
+    } else {
+        Err("expected a URL starting with sqlite:, postgres:// or postgresql://".to_owned())
+    }
+}
+
+fn parse_schema_name(value: &str) -> Result<String, String> {
+    let valid = !value.is_empty()
+        && value.len() <= 63
+        && value
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && !value.starts_with(|c: char| c.is_ascii_digit());
+    if valid {
+        Ok(value.to_owned())
+    } else {
+        Err("expected a lowercase identifier (a-z, 0-9, _), at most 63 characters".to_owned())
+    }
+}
+
+fn parse_offset(value: &str) -> Result<FixedOffset, String> {
+    value
+        .parse::<FixedOffset>()
+        .map_err(|_| "expected an offset such as +08:00 or -05:30".to_owned())
+}

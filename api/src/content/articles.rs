@@ -1,0 +1,367 @@
+//! Articles and what hangs off them: media, byline, mentions, tags and translations.
+//!
+//! Every query here that returns articles goes through [`Viewer::article_condition`], so a draft,
+//! an archived article or a scheduled one never reaches a caller who may not see it.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use entities::enums::Locale;
+use entities::{
+    article, article_agreement, article_author, article_institution, article_person, article_tag,
+    media, tag,
+};
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    Select,
+};
+
+use super::{Viewer, group_by, sections};
+use crate::error::AppResult;
+use crate::pagination::{self, Ordering, Page, PageArgs, SortKey};
+
+/// Which articles a list shows. Every set field narrows the list.
+#[derive(Debug, Clone, Default)]
+pub struct ArticleFilter {
+    /// Filed in this section or, with `include_subsections`, anywhere below it.
+    pub section: Option<i64>,
+    /// Whether `section` includes its descendants.
+    pub include_subsections: bool,
+    /// Carries the tag with this slug.
+    pub tag: Option<String>,
+    /// Names this person (as a mention or in the byline).
+    pub person: Option<i64>,
+    /// Names this institution (as a mention or as the byline unit).
+    pub institution: Option<i64>,
+    /// Is about this agreement.
+    pub agreement: Option<i64>,
+    /// Written in this language.
+    pub locale: Option<Locale>,
+    /// Published at or after this time.
+    pub published_from: Option<DateTime<Utc>>,
+    /// Published before this time.
+    pub published_before: Option<DateTime<Utc>>,
+}
+
+/// The orders a list of articles can come in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ArticleOrder {
+    /// Latest publication first.
+    #[default]
+    NewestFirst,
+    /// Earliest publication first.
+    OldestFirst,
+}
+
+fn published_key(row: &article::Model) -> (SortKey, i64) {
+    (
+        SortKey::Time(row.published_at.unwrap_or(row.created_at)),
+        row.id,
+    )
+}
+
+fn ordering(order: ArticleOrder) -> Ordering<article::Entity> {
+    Ordering {
+        tag: match order {
+            ArticleOrder::NewestFirst => "article:published:desc",
+            ArticleOrder::OldestFirst => "article:published:asc",
+        },
+        column: article::Column::PublishedAt,
+        id: article::Column::Id,
+        descending: order == ArticleOrder::NewestFirst,
+        key: published_key,
+    }
+}
+
+fn article_ids_where<E: EntityTrait>(
+    article_column: E::Column,
+    condition: Condition,
+) -> SelectStatement
+where
+    E::Column: ColumnTrait,
+{
+    Query::select()
+        .column(article_column)
+        .from(E::default())
+        .cond_where(condition)
+        .to_owned()
+}
+
+/// The visible articles matching `filter`, as a query to page or count.
+async fn select<C: ConnectionTrait>(
+    db: &C,
+    viewer: &Viewer,
+    filter: &ArticleFilter,
+) -> AppResult<Select<article::Entity>> {
+    let mut select = article::Entity::find().filter(viewer.article_condition());
+    if let Some(section) = filter.section {
+        if filter.include_subsections {
+            let ids = sections::tree(db).await?.subtree_ids(section);
+            select = select.filter(article::Column::SectionId.is_in(ids));
+        } else {
+            select = select.filter(article::Column::SectionId.eq(section));
+        }
+    }
+    if let Some(slug) = &filter.tag {
+        let ids = Query::select()
+            .column((article_tag::Entity, article_tag::Column::ArticleId))
+            .from(article_tag::Entity)
+            .inner_join(
+                tag::Entity,
+                Expr::col((tag::Entity, tag::Column::Id))
+                    .equals((article_tag::Entity, article_tag::Column::TagId)),
+            )
+            .and_where(Expr::col((tag::Entity, tag::Column::Slug)).eq(slug.as_str()))
+            .to_owned();
+        select = select.filter(article::Column::Id.in_subquery(ids));
+    }
+    if let Some(person) = filter.person {
+        select = select.filter(
+            Condition::any()
+                .add(
+                    article::Column::Id.in_subquery(article_ids_where::<article_person::Entity>(
+                        article_person::Column::ArticleId,
+                        Condition::all().add(article_person::Column::PersonId.eq(person)),
+                    )),
+                )
+                .add(
+                    article::Column::Id.in_subquery(article_ids_where::<article_author::Entity>(
+                        article_author::Column::ArticleId,
+                        Condition::all().add(article_author::Column::PersonId.eq(person)),
+                    )),
+                ),
+        );
+    }
+    if let Some(institution) = filter.institution {
+        select = select.filter(
+            Condition::any()
+                .add(article::Column::SourceInstitutionId.eq(institution))
+                .add(
+                    article::Column::Id.in_subquery(
+                        article_ids_where::<article_institution::Entity>(
+                            article_institution::Column::ArticleId,
+                            Condition::all()
+                                .add(article_institution::Column::InstitutionId.eq(institution)),
+                        ),
+                    ),
+                ),
+        );
+    }
+    if let Some(agreement) = filter.agreement {
+        select = select.filter(article::Column::Id.in_subquery(article_ids_where::<
+            article_agreement::Entity,
+        >(
+            article_agreement::Column::ArticleId,
+            Condition::all().add(article_agreement::Column::AgreementId.eq(agreement)),
+        )));
+    }
+    if let Some(locale) = filter.locale {
+        select = select.filter(article::Column::Locale.eq(locale));
+    }
+    if let Some(from) = filter.published_from {
+        select = select.filter(article::Column::PublishedAt.gte(from));
+    }
+    if let Some(before) = filter.published_before {
+        select = select.filter(article::Column::PublishedAt.lt(before));
+    }
+    Ok(select)
+}
+
+/// One page of the visible articles matching `filter`.
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    viewer: &Viewer,
+    filter: &ArticleFilter,
+    order: ArticleOrder,
+    page: &PageArgs,
+) -> AppResult<Page<article::Model>> {
+    let select = select(db, viewer, filter).await?;
+    pagination::fetch_page(db, select, &ordering(order), page).await
+}
+
+/// How many visible articles match `filter`.
+pub async fn count<C: ConnectionTrait>(
+    db: &C,
+    viewer: &Viewer,
+    filter: &ArticleFilter,
+) -> AppResult<u64> {
+    Ok(select(db, viewer, filter).await?.count(db).await?)
+}
+
+/// The visible article with this slug; without a locale, the English one is preferred.
+pub async fn find_by_slug<C: ConnectionTrait>(
+    db: &C,
+    viewer: &Viewer,
+    slug: &str,
+    locale: Option<Locale>,
+) -> AppResult<Option<article::Model>> {
+    let mut select = article::Entity::find()
+        .filter(viewer.article_condition())
+        .filter(article::Column::Slug.eq(slug));
+    if let Some(locale) = locale {
+        select = select.filter(article::Column::Locale.eq(locale));
+    }
+    Ok(select.order_by_asc(article::Column::Locale).one(db).await?)
+}
+
+/// The visible articles among `ids`.
+pub async fn find_by_ids<C: ConnectionTrait>(
+    db: &C,
+    viewer: &Viewer,
+    ids: &[i64],
+) -> AppResult<HashMap<i64, article::Model>> {
+    let rows = article::Entity::find()
+        .filter(viewer.article_condition())
+        .filter(article::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+}
+
+/// The visible articles of each translation group, keyed by the group's original article id.
+/// A group is an original and every article whose `translation_of_id` points at it.
+pub async fn translation_groups<C: ConnectionTrait>(
+    db: &C,
+    viewer: &Viewer,
+    originals: &[i64],
+) -> AppResult<HashMap<i64, Vec<article::Model>>> {
+    let rows = article::Entity::find()
+        .filter(viewer.article_condition())
+        .filter(
+            Condition::any()
+                .add(article::Column::Id.is_in(originals.iter().copied()))
+                .add(article::Column::TranslationOfId.is_in(originals.iter().copied())),
+        )
+        .order_by_asc(article::Column::Locale)
+        .order_by_asc(article::Column::Id)
+        .all(db)
+        .await?;
+    Ok(group_by(rows, |row| {
+        row.translation_of_id.unwrap_or(row.id)
+    }))
+}
+
+/// The media of each article, in order.
+pub async fn media_of<C: ConnectionTrait>(
+    db: &C,
+    articles: &[i64],
+) -> AppResult<HashMap<i64, Vec<media::Model>>> {
+    let rows = media::Entity::find()
+        .filter(media::Column::ArticleId.is_in(articles.iter().copied()))
+        .order_by_asc(media::Column::Position)
+        .order_by_asc(media::Column::Id)
+        .all(db)
+        .await?;
+    Ok(group_by(rows, |row| row.article_id))
+}
+
+/// Media items by id, only those whose article the viewer may see.
+pub async fn media_by_ids<C: ConnectionTrait>(
+    db: &C,
+    viewer: &Viewer,
+    ids: &[i64],
+) -> AppResult<HashMap<i64, media::Model>> {
+    let visible_articles = Query::select()
+        .column(article::Column::Id)
+        .from(article::Entity)
+        .cond_where(viewer.article_condition())
+        .to_owned();
+    let rows = media::Entity::find()
+        .filter(media::Column::Id.is_in(ids.iter().copied()))
+        .filter(media::Column::ArticleId.in_subquery(visible_articles))
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+}
+
+/// The byline authors of each article, in order.
+pub async fn authors_of<C: ConnectionTrait>(
+    db: &C,
+    articles: &[i64],
+) -> AppResult<HashMap<i64, Vec<article_author::Model>>> {
+    let rows = article_author::Entity::find()
+        .filter(article_author::Column::ArticleId.is_in(articles.iter().copied()))
+        .order_by_asc(article_author::Column::Position)
+        .all(db)
+        .await?;
+    Ok(group_by(rows, |row| row.article_id))
+}
+
+/// The people each article names, in order.
+pub async fn people_mentioned_in<C: ConnectionTrait>(
+    db: &C,
+    articles: &[i64],
+) -> AppResult<HashMap<i64, Vec<article_person::Model>>> {
+    let rows = article_person::Entity::find()
+        .filter(article_person::Column::ArticleId.is_in(articles.iter().copied()))
+        .order_by_asc(article_person::Column::Position)
+        .all(db)
+        .await?;
+    Ok(group_by(rows, |row| row.article_id))
+}
+
+/// The institutions each article names, in order.
+pub async fn institutions_mentioned_in<C: ConnectionTrait>(
+    db: &C,
+    articles: &[i64],
+) -> AppResult<HashMap<i64, Vec<article_institution::Model>>> {
+    let rows = article_institution::Entity::find()
+        .filter(article_institution::Column::ArticleId.is_in(articles.iter().copied()))
+        .order_by_asc(article_institution::Column::Position)
+        .all(db)
+        .await?;
+    Ok(group_by(rows, |row| row.article_id))
+}
+
+/// The agreements each article is about, in order.
+pub async fn agreements_of<C: ConnectionTrait>(
+    db: &C,
+    articles: &[i64],
+) -> AppResult<HashMap<i64, Vec<article_agreement::Model>>> {
+    let rows = article_agreement::Entity::find()
+        .filter(article_agreement::Column::ArticleId.is_in(articles.iter().copied()))
+        .order_by_asc(article_agreement::Column::Position)
+        .all(db)
+        .await?;
+    Ok(group_by(rows, |row| row.article_id))
+}
+
+/// The tags of each article, in order (two statements).
+pub async fn tags_of<C: ConnectionTrait>(
+    db: &C,
+    articles: &[i64],
+) -> AppResult<HashMap<i64, Vec<tag::Model>>> {
+    let links = article_tag::Entity::find()
+        .filter(article_tag::Column::ArticleId.is_in(articles.iter().copied()))
+        .order_by_asc(article_tag::Column::Position)
+        .all(db)
+        .await?;
+    if links.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let tags = tags_by_ids(
+        db,
+        &links.iter().map(|link| link.tag_id).collect::<Vec<_>>(),
+    )
+    .await?;
+    let mut result: HashMap<i64, Vec<tag::Model>> = HashMap::new();
+    for link in links {
+        if let Some(tag) = tags.get(&link.tag_id) {
+            result.entry(link.article_id).or_default().push(tag.clone());
+        }
+    }
+    Ok(result)
+}
+
+/// Tags by id.
+pub async fn tags_by_ids<C: ConnectionTrait>(
+    db: &C,
+    ids: &[i64],
+) -> AppResult<HashMap<i64, tag::Model>> {
+    let rows = tag::Entity::find()
+        .filter(tag::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+}

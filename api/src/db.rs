@@ -1,0 +1,71 @@
+//! Connecting to the database, applying migrations, and counting SQL statements.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DbErr,
+};
+
+use crate::config::Config;
+
+/// A pool of connections plus a counter of the SQL statements run through it.
+#[derive(Clone, Debug)]
+pub struct Db {
+    /// The pool.
+    pub conn: DatabaseConnection,
+    /// Statements executed since start-up (read by tests and the benchmark).
+    pub statements: Arc<AtomicU64>,
+}
+
+impl Db {
+    /// Opens the pool described by `config`; for SQLite, creates the data folder and file.
+    pub async fn connect(config: &Config) -> Result<Self, DbErr> {
+        let url = config.effective_database_url();
+        if config.database_url.is_none() {
+            std::fs::create_dir_all(&config.data_dir).map_err(|error| {
+                DbErr::Custom(format!(
+                    "cannot create the data folder {} (NEWSDESK_DATA_DIR): {error}",
+                    config.data_dir.display()
+                ))
+            })?;
+        }
+        let mut options = ConnectOptions::new(url);
+        options
+            .max_connections(config.db_max_connections)
+            .min_connections(1)
+            .acquire_timeout(Duration::from_secs(10))
+            .sqlx_logging(false);
+        if let Some(schema) = &config.database_schema {
+            options.set_schema_search_path(schema.clone());
+        }
+        let mut conn = Database::connect(options).await?;
+        let statements = Arc::new(AtomicU64::new(0));
+        let counter = statements.clone();
+        conn.set_metric_callback(move |_info| {
+            counter.fetch_add(1, Ordering::Relaxed);
+        });
+        if conn.get_database_backend() == DatabaseBackend::Sqlite {
+            // WAL lets readers run while one writer commits; it is a property of the file.
+            conn.execute_unprepared("PRAGMA journal_mode = WAL").await?;
+        }
+        Ok(Self { conn, statements })
+    }
+
+    /// Applies every pending migration. Running it again does nothing.
+    pub async fn migrate(&self) -> Result<(), DbErr> {
+        Migrator::up(&self.conn, None).await
+    }
+
+    /// Number of migrations not yet applied.
+    pub async fn pending_migrations(&self) -> Result<usize, DbErr> {
+        Ok(Migrator::get_pending_migrations(&self.conn).await?.len())
+    }
+
+    /// The number of statements executed so far.
+    pub fn statement_count(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
+    }
+}

@@ -1,0 +1,127 @@
+//! The GraphQL schema: thin resolvers over the content domain, DataLoaders against N+1, and the
+//! limits that keep abusive documents out.
+
+mod extension;
+pub mod loaders;
+mod query;
+pub mod types;
+
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::Arc;
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::{Context, EmptyMutation, EmptySubscription, Schema};
+use sea_orm::DatabaseConnection;
+
+pub use extension::{ErrorCodes, with_code};
+use loaders::Loaders;
+pub use query::Query;
+
+use crate::config::GraphqlLimits;
+use crate::content::Viewer;
+use crate::error::{AppError, GraphqlResultExt};
+use crate::pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageArgs};
+
+/// The Newsdesk schema.
+pub type NewsdeskSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+
+/// Builds the schema with the configured limits.
+pub fn build_schema(limits: &GraphqlLimits) -> NewsdeskSchema {
+    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity)
+        .limit_directives(limits.max_directives)
+        .extension(ErrorCodes {
+            max_aliases: limits.max_aliases,
+        })
+        .finish()
+}
+
+/// The schema in SDL, as checked in at `schema.graphql`.
+pub fn sdl() -> String {
+    let limits = GraphqlLimits {
+        batch: false,
+        max_batch: 1,
+        max_depth: 1,
+        max_complexity: 1,
+        max_aliases: 1,
+        max_directives: 1,
+    };
+    build_schema(&limits).sdl()
+}
+
+/// What every resolver needs from the request: the pool, the caller and the loaders.
+pub struct RequestContext {
+    /// The database pool.
+    pub db: DatabaseConnection,
+    /// The caller.
+    pub viewer: Viewer,
+    /// This request's DataLoader.
+    pub loader: DataLoader<Loaders>,
+}
+
+impl RequestContext {
+    /// A fresh context for one request.
+    pub fn new(db: DatabaseConnection, viewer: Viewer) -> Self {
+        let loader = loaders::request_loader(db.clone(), viewer.clone());
+        Self { db, viewer, loader }
+    }
+}
+
+pub(crate) fn request<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a RequestContext> {
+    ctx.data::<RequestContext>()
+        .map_err(|_| AppError::Internal("request context missing".into()).to_graphql())
+}
+
+/// Loads one value through the request's DataLoader.
+pub(crate) async fn load<K>(
+    ctx: &Context<'_>,
+    key: K,
+) -> async_graphql::Result<Option<<Loaders as Loader<K>>::Value>>
+where
+    K: Send + Sync + Hash + Eq + Clone + 'static,
+    Loaders: Loader<K, Error = Arc<AppError>>,
+{
+    request(ctx)?.loader.load_one(key).await.gql()
+}
+
+/// Loads many values through the request's DataLoader, in one batch.
+pub(crate) async fn load_many<K>(
+    ctx: &Context<'_>,
+    keys: Vec<K>,
+) -> async_graphql::Result<HashMap<K, <Loaders as Loader<K>>::Value>>
+where
+    K: Send + Sync + Hash + Eq + Clone + 'static,
+    Loaders: Loader<K, Error = Arc<AppError>>,
+{
+    request(ctx)?.loader.load_many(keys).await.gql()
+}
+
+/// The error for a row that a foreign key promises but the database did not return.
+pub(crate) fn missing(what: &str) -> async_graphql::Error {
+    AppError::Internal(format!("{what} referenced but not found")).to_graphql()
+}
+
+/// Collects Relay arguments.
+pub(crate) fn page_args(
+    first: Option<i32>,
+    after: Option<String>,
+    last: Option<i32>,
+    before: Option<String>,
+) -> PageArgs {
+    PageArgs {
+        first,
+        after,
+        last,
+        before,
+    }
+}
+
+/// Complexity of a connection field: its selection, once per item asked for.
+pub(crate) fn page_cost(first: Option<i32>, last: Option<i32>, child_complexity: usize) -> usize {
+    let size = first.or(last).map_or(DEFAULT_PAGE_SIZE, |size| {
+        size.clamp(0, MAX_PAGE_SIZE as i32) as u64
+    });
+    (size as usize).max(1) * child_complexity + 1
+}

@@ -1,0 +1,26 @@
+//! GraphQL output and input types. They wrap entity rows but are not table rows: renaming a
+//! column changes the `From` mapping here, not the public schema.
+
+mod agreement;
+mod article;
+mod connection;
+mod enums;
+mod institution;
+mod node;
+mod person;
+mod scalars;
+mod section;
+
+pub use agreement::{Agreement, AgreementFilterInput, AgreementParty, Signatory};
+pub(crate) use agreement::{AgreementListArgs, agreement_connection};
+pub use article::{Article, ArticleFilterInput, Byline, Media, PersonMention, Tag};
+pub use connection::{ListTotal, Paged, connection};
+pub use enums::{
+    AgreementKind, AgreementStatus, ArticleOrder, ArticleStatus, InstitutionKind, Locale,
+    MentionRole, PartyRole,
+};
+pub use institution::{Institution, InstitutionFilterInput, Position};
+pub use node::Node;
+pub use person::Person;
+pub use scalars::Date;
+pub use section::Section;

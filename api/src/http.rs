@@ -1,0 +1,4 @@
+//! HTTP handlers: GraphQL over HTTP and the health probes.
+
+pub mod graphql;
+pub mod health;

@@ -1,0 +1,356 @@
+//! GraphQL over HTTP, following the GraphQL-over-HTTP specification rather than library
+//! defaults: GET for queries only (405 for a mutation), POST with `application/json` only (415
+//! otherwise), a body limit (413), the response media type negotiated from `Accept` (406 when
+//! nothing fits), and 400 without `data` for documents that fail to parse or validate under
+//! `application/graphql-response+json`. Batches are refused unless configured on.
+
+use async_graphql::http::GraphiQLSource;
+use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql::{ErrorExtensionValues, ServerError};
+use axum::body::{Body, Bytes};
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use serde_json::{Value, json};
+
+use crate::app::AppState;
+use crate::content::Viewer;
+use crate::error::ErrorCode;
+use crate::graphql::{RequestContext, with_code};
+
+const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
+const APPLICATION_JSON: &str = "application/json";
+
+/// The media type the response is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Media {
+    /// `application/graphql-response+json`: HTTP status codes carry request errors.
+    GraphqlResponse,
+    /// `application/json`: the legacy media type; request errors still get 200.
+    Json,
+}
+
+impl Media {
+    fn content_type(self) -> HeaderValue {
+        HeaderValue::from_static(match self {
+            Media::GraphqlResponse => "application/graphql-response+json; charset=utf-8",
+            Media::Json => "application/json; charset=utf-8",
+        })
+    }
+}
+
+/// Picks the response media type from `Accept`: the acceptable type with the highest q-value,
+/// earlier entries winning ties. No header means `application/json`.
+fn negotiate(headers: &HeaderMap) -> Option<Media> {
+    let Some(accept) = headers
+        .get(header::ACCEPT)
+        .and_then(|value| value.to_str().ok())
+    else {
+        return Some(Media::Json);
+    };
+    let mut best: Option<(f32, Media)> = None;
+    for entry in accept.split(',') {
+        let mut parts = entry.split(';').map(str::trim);
+        let range = parts.next().unwrap_or_default().to_ascii_lowercase();
+        let quality = parts
+            .filter_map(|param| param.strip_prefix("q="))
+            .find_map(|q| q.parse::<f32>().ok())
+            .unwrap_or(1.0);
+        let media = match range.as_str() {
+            GRAPHQL_RESPONSE_JSON => Media::GraphqlResponse,
+            APPLICATION_JSON | "application/*" | "*/*" => Media::Json,
+            _ => continue,
+        };
+        if quality > 0.0 && best.is_none_or(|(q, _)| quality > q) {
+            best = Some((quality, media));
+        }
+    }
+    best.map(|(_, media)| media)
+}
+
+fn wants_html(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"))
+}
+
+/// A response carrying only errors, with no `data` entry.
+fn error_response(status: StatusCode, media: Media, errors: Vec<ServerError>) -> Response {
+    let body = json!({ "errors": errors });
+    let mut response = (status, body.to_string()).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, media.content_type());
+    response
+}
+
+/// A transport-level error (not about the document): same status under either media type.
+fn request_error(code: ErrorCode, media: Media, message: impl Into<String>) -> Response {
+    let error = with_code(ServerError::new(message, None), code);
+    let mut response = error_response(code.status(), media, vec![error]);
+    if code == ErrorCode::MethodNotAllowed {
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+    }
+    response
+}
+
+/// The status for a refused document: 400 under the new media type, 200 under the legacy one.
+fn document_error(media: Media, errors: Vec<ServerError>) -> Response {
+    let status = match media {
+        Media::GraphqlResponse => StatusCode::BAD_REQUEST,
+        Media::Json => StatusCode::OK,
+    };
+    error_response(status, media, errors)
+}
+
+fn error_code(error: &ServerError) -> Option<ErrorCode> {
+    let extensions: &ErrorExtensionValues = error.extensions.as_ref()?;
+    match extensions.get("code")? {
+        async_graphql::Value::String(code) => ErrorCode::from_str_code(code),
+        _ => None,
+    }
+}
+
+/// The outcome of one operation, before it is written to HTTP.
+enum Outcome {
+    /// Executed (possibly with field errors).
+    Executed(async_graphql::Response),
+    /// Refused before execution.
+    Refused(Response),
+    /// The document was refused (parse, validation, limits).
+    DocumentRefused(Vec<ServerError>),
+}
+
+async fn run(
+    state: &AppState,
+    mut request: async_graphql::Request,
+    is_get: bool,
+    media: Media,
+) -> Outcome {
+    if request.query.trim().is_empty() {
+        return Outcome::Refused(request_error(
+            ErrorCode::BadRequest,
+            media,
+            "the request has no `query`",
+        ));
+    }
+    let operation_name = request.operation_name.clone();
+    let document = match request.parsed_query() {
+        Ok(document) => document,
+        Err(error) => {
+            return Outcome::DocumentRefused(vec![with_code(error, ErrorCode::GraphqlParseFailed)]);
+        }
+    };
+    let operation = match (&document.operations, operation_name.as_deref()) {
+        (DocumentOperations::Single(operation), None) => Some(&operation.node),
+        (DocumentOperations::Single(_), Some(_)) => None,
+        (DocumentOperations::Multiple(operations), Some(name)) => {
+            operations.get(name).map(|op| &op.node)
+        }
+        (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => {
+            operations.values().next().map(|op| &op.node)
+        }
+        (DocumentOperations::Multiple(_), None) => None,
+    };
+    let Some(operation) = operation else {
+        let message = match operation_name {
+            Some(name) => format!("the document has no operation named `{name}`"),
+            None => "the document has several operations; name one in `operationName`".to_owned(),
+        };
+        let error = with_code(
+            ServerError::new(message, None),
+            ErrorCode::OperationNotFound,
+        );
+        return Outcome::DocumentRefused(vec![error]);
+    };
+    if is_get && operation.ty != OperationType::Query {
+        return Outcome::Refused(request_error(
+            ErrorCode::MethodNotAllowed,
+            media,
+            "only queries may be sent with GET; send mutations with POST",
+        ));
+    }
+
+    let viewer = Viewer::public(state.config.site_utc_offset);
+    let request = request.data(RequestContext::new(state.db.conn.clone(), viewer));
+    let response = state.schema.execute(request).await;
+    let refused = response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response
+            .errors
+            .iter()
+            .all(|error| error_code(error).is_some_and(ErrorCode::is_document_error));
+    if refused {
+        Outcome::DocumentRefused(response.errors)
+    } else {
+        Outcome::Executed(response)
+    }
+}
+
+fn respond(outcome: Outcome, media: Media) -> Response {
+    match outcome {
+        Outcome::Executed(response) => {
+            let body = serde_json::to_vec(&response).unwrap_or_default();
+            let mut http = (StatusCode::OK, Bytes::from(body)).into_response();
+            http.headers_mut()
+                .insert(header::CONTENT_TYPE, media.content_type());
+            http
+        }
+        Outcome::Refused(response) => response,
+        Outcome::DocumentRefused(errors) => document_error(media, errors),
+    }
+}
+
+/// `GET /graphql`: GraphiQL for a browser, otherwise a query from the URL parameters.
+pub async fn get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let query = query.unwrap_or_default();
+    if query.is_empty() && wants_html(&headers) {
+        return Html(
+            GraphiQLSource::build()
+                .endpoint("/graphql")
+                .title("Newsdesk GraphQL")
+                .finish(),
+        )
+        .into_response();
+    }
+    let Some(media) = negotiate(&headers) else {
+        return request_error(
+            ErrorCode::NotAcceptable,
+            Media::Json,
+            "accept application/graphql-response+json or application/json",
+        );
+    };
+    let request = match async_graphql::http::parse_query_string(&query) {
+        Ok(request) => request,
+        Err(error) => {
+            return request_error(
+                ErrorCode::BadRequest,
+                media,
+                format!("the URL parameters are not a GraphQL request: {error}"),
+            );
+        }
+    };
+    respond(run(&state, request, true, media).await, media)
+}
+
+/// `POST /graphql`: a JSON body with `query`, `operationName`, `variables`, `extensions`.
+pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    let Some(media) = negotiate(&headers) else {
+        return request_error(
+            ErrorCode::NotAcceptable,
+            Media::Json,
+            "accept application/graphql-response+json or application/json",
+        );
+    };
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let essence = content_type.split(';').next().unwrap_or_default().trim();
+    let charset_ok = content_type
+        .split(';')
+        .skip(1)
+        .filter_map(|param| param.trim().strip_prefix("charset="))
+        .all(|charset| charset.trim_matches('"').eq_ignore_ascii_case("utf-8"));
+    if essence != APPLICATION_JSON || !charset_ok {
+        return request_error(
+            ErrorCode::UnsupportedMediaType,
+            media,
+            "send the request body as application/json (UTF-8)",
+        );
+    }
+    let limit = state.config.max_body_bytes;
+    let too_large = || {
+        request_error(
+            ErrorCode::PayloadTooLarge,
+            media,
+            format!("the request body is over the limit of {limit} bytes"),
+        )
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit) {
+        return too_large();
+    }
+    let bytes = match axum::body::to_bytes(body, usize::try_from(limit).unwrap_or(usize::MAX)).await
+    {
+        Ok(bytes) => bytes,
+        Err(_) => return too_large(),
+    };
+
+    let is_batch = bytes.iter().find(|byte| !byte.is_ascii_whitespace()) == Some(&b'[');
+    if is_batch {
+        return post_batch(&state, &bytes, media).await;
+    }
+    match serde_json::from_slice::<async_graphql::Request>(&bytes) {
+        Ok(request) => respond(run(&state, request, false, media).await, media),
+        Err(error) => request_error(
+            ErrorCode::BadRequest,
+            media,
+            format!("the body is not a GraphQL request: {error}"),
+        ),
+    }
+}
+
+async fn post_batch(state: &AppState, bytes: &[u8], media: Media) -> Response {
+    let limits = &state.config.graphql;
+    if !limits.batch {
+        return request_error(
+            ErrorCode::BatchNotEnabled,
+            media,
+            "batched requests are not enabled on this server",
+        );
+    }
+    let requests = match serde_json::from_slice::<Vec<async_graphql::Request>>(bytes) {
+        Ok(requests) => requests,
+        Err(error) => {
+            return request_error(
+                ErrorCode::BadRequest,
+                media,
+                format!("the body is not a GraphQL batch: {error}"),
+            );
+        }
+    };
+    if requests.is_empty() || requests.len() > limits.max_batch {
+        return request_error(
+            ErrorCode::BadRequest,
+            media,
+            format!("a batch holds 1 to {} operations", limits.max_batch),
+        );
+    }
+    let mut bodies = Vec::with_capacity(requests.len());
+    for request in requests {
+        let value = match run(state, request, false, media).await {
+            Outcome::Executed(response) => serde_json::to_value(&response).unwrap_or(Value::Null),
+            Outcome::DocumentRefused(errors) => json!({ "errors": errors }),
+            Outcome::Refused(_) => {
+                json!({ "errors": [{ "message": "refused", "extensions": { "code": ErrorCode::BadRequest.as_str() } }] })
+            }
+        };
+        bodies.push(value);
+    }
+    let mut response = (StatusCode::OK, Value::Array(bodies).to_string()).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, media.content_type());
+    response
+}
+
+/// Any other method on `/graphql`.
+pub async fn method_not_allowed() -> Response {
+    let mut response = request_error(ErrorCode::MethodNotAllowed, Media::Json, "use GET or POST");
+    response
+        .headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
+    response
+}

@@ -1,0 +1,17 @@
+//! Newsdesk: a headless content API for a university news site.
+//!
+//! Requests flow one way: HTTP ([`http`]) → GraphQL ([`graphql`]) → the content domain
+//! ([`content`]) → SeaORM entities → the database. The binary in `main.rs` only parses the
+//! command line and calls [`cli::run`].
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod content;
+pub mod db;
+pub mod error;
+pub mod graphql;
+pub mod http;
+pub mod ids;
+pub mod pagination;
+pub mod seed;

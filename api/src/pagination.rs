@@ -1,0 +1,231 @@
+//! Relay cursor pagination over keyset cursors (never offsets): a page is "the next N rows after
+//! this sort key", so page 500 costs what page 1 costs and rows inserted meanwhile do not shift
+//! pages.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{IntoCondition, Order};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    Select, Value,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{AppError, AppResult};
+
+/// Page size when the client asks for none.
+pub const DEFAULT_PAGE_SIZE: u64 = 20;
+/// Largest page size; asking for more is an error, never a silent truncation.
+pub const MAX_PAGE_SIZE: u64 = 100;
+
+/// The Relay arguments as the client sent them.
+#[derive(Debug, Clone, Default)]
+pub struct PageArgs {
+    /// Forward page size.
+    pub first: Option<i32>,
+    /// Forward cursor.
+    pub after: Option<String>,
+    /// Backward page size.
+    pub last: Option<i32>,
+    /// Backward cursor.
+    pub before: Option<String>,
+}
+
+/// A sort key value stored in a cursor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum SortKey {
+    /// A timestamp.
+    Time(DateTime<Utc>),
+    /// A string.
+    Text(String),
+}
+
+impl From<SortKey> for Value {
+    fn from(key: SortKey) -> Self {
+        match key {
+            SortKey::Time(time) => time.into(),
+            SortKey::Text(text) => text.into(),
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct CursorData {
+    /// The ordering the cursor belongs to.
+    o: String,
+    /// The sort key of the row.
+    k: SortKey,
+    /// The row's id, the tie-breaker.
+    i: i64,
+}
+
+/// How a list is sorted: one column, then the id as tie-breaker, both in the same direction.
+pub struct Ordering<E: EntityTrait> {
+    /// A short name for the ordering, written into cursors so they cannot be mixed up.
+    pub tag: &'static str,
+    /// The sort column.
+    pub column: E::Column,
+    /// The tie-breaking id column.
+    pub id: E::Column,
+    /// Newest/largest first.
+    pub descending: bool,
+    /// Reads a row's sort key and id.
+    pub key: fn(&E::Model) -> (SortKey, i64),
+}
+
+/// One page of rows with their cursors.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    /// Rows in list order, each with its cursor.
+    pub items: Vec<(String, T)>,
+    /// Whether rows exist before the first one.
+    pub has_previous_page: bool,
+    /// Whether rows exist after the last one.
+    pub has_next_page: bool,
+}
+
+impl<T> Page<T> {
+    /// Applies `f` to every row.
+    pub fn map<U>(self, f: impl Fn(T) -> U) -> Page<U> {
+        Page {
+            items: self
+                .items
+                .into_iter()
+                .map(|(cursor, item)| (cursor, f(item)))
+                .collect(),
+            has_previous_page: self.has_previous_page,
+            has_next_page: self.has_next_page,
+        }
+    }
+}
+
+fn encode_cursor(tag: &str, key: SortKey, id: i64) -> String {
+    let data = CursorData {
+        o: tag.to_owned(),
+        k: key,
+        i: id,
+    };
+    // Serialising a plain struct of strings and numbers cannot fail.
+    let json = serde_json::to_vec(&data).unwrap_or_default();
+    URL_SAFE_NO_PAD.encode(json)
+}
+
+fn decode_cursor(field: &'static str, tag: &str, cursor: &str) -> AppResult<(SortKey, i64)> {
+    let malformed = || AppError::bad_input(field, format!("`{field}` is not a valid cursor"));
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| malformed())?;
+    let data: CursorData = serde_json::from_slice(&bytes).map_err(|_| malformed())?;
+    if data.o != tag {
+        return Err(AppError::bad_input(
+            field,
+            format!("`{field}` is a cursor of another list or ordering"),
+        ));
+    }
+    Ok((data.k, data.i))
+}
+
+fn page_size(field: &'static str, value: Option<i32>) -> AppResult<Option<u64>> {
+    match value {
+        None => Ok(None),
+        Some(size) if (0..=MAX_PAGE_SIZE as i32).contains(&size) => Ok(Some(size as u64)),
+        Some(size) => Err(AppError::bad_input(
+            field,
+            format!("`{field}` must be between 0 and {MAX_PAGE_SIZE}, got {size}"),
+        )),
+    }
+}
+
+/// Fetches one page of `select` in `ordering`, as the Relay arguments ask.
+pub async fn fetch_page<E, C>(
+    db: &C,
+    select: Select<E>,
+    ordering: &Ordering<E>,
+    args: &PageArgs,
+) -> AppResult<Page<E::Model>>
+where
+    E: EntityTrait,
+    C: ConnectionTrait,
+{
+    let first = page_size("first", args.first)?;
+    let last = page_size("last", args.last)?;
+    if first.is_some() && last.is_some() {
+        return Err(AppError::bad_input(
+            "last",
+            "give `first` or `last`, not both",
+        ));
+    }
+    let after = args
+        .after
+        .as_deref()
+        .map(|cursor| decode_cursor("after", ordering.tag, cursor))
+        .transpose()?;
+    let before = args
+        .before
+        .as_deref()
+        .map(|cursor| decode_cursor("before", ordering.tag, cursor))
+        .transpose()?;
+
+    let backward = last.is_some() || (first.is_none() && before.is_some() && after.is_none());
+    let size = if backward { last } else { first }.unwrap_or(DEFAULT_PAGE_SIZE);
+    // Walking backward reads the list in reverse from the `before` cursor.
+    let descending = ordering.descending != backward;
+    let mut select = select;
+    for (cursor, reading_past) in [(&after, !backward), (&before, backward)] {
+        let Some((key, id)) = cursor.clone() else {
+            continue;
+        };
+        // Rows strictly beyond the cursor in the direction of reading, or strictly before it
+        // when the cursor bounds the other end of the page.
+        let towards_smaller = descending == reading_past;
+        select = select.filter(keyset_condition(ordering, key, id, towards_smaller));
+    }
+    let order = if descending { Order::Desc } else { Order::Asc };
+    let mut rows = select
+        .order_by(ordering.column, order.clone())
+        .order_by(ordering.id, order)
+        .limit(size + 1)
+        .all(db)
+        .await?;
+    let has_more = rows.len() as u64 > size;
+    rows.truncate(size as usize);
+    if backward {
+        rows.reverse();
+    }
+    let items = rows
+        .into_iter()
+        .map(|row| {
+            let (key, id) = (ordering.key)(&row);
+            (encode_cursor(ordering.tag, key, id), row)
+        })
+        .collect();
+    let (has_previous_page, has_next_page) = if backward {
+        (has_more, before.is_some())
+    } else {
+        (after.is_some(), has_more)
+    };
+    Ok(Page {
+        items,
+        has_previous_page,
+        has_next_page,
+    })
+}
+
+/// `(column, id) < (key, id0)` or `>`, spelled out so that both databases use the index.
+fn keyset_condition<E: EntityTrait>(
+    ordering: &Ordering<E>,
+    key: SortKey,
+    id: i64,
+    smaller: bool,
+) -> Condition {
+    let value: Value = key.into();
+    let (strictly, tie) = if smaller {
+        (ordering.column.lt(value.clone()), ordering.id.lt(id))
+    } else {
+        (ordering.column.gt(value.clone()), ordering.id.gt(id))
+    };
+    Condition::any()
+        .add(strictly)
+        .add(Condition::all().add(ordering.column.eq(value)).add(tie))
+        .into_condition()
+}

@@ -1,0 +1,18 @@
+//! Schema migrations for Newsdesk, one file per step, runnable on SQLite and PostgreSQL.
+//!
+//! `newsdesk serve` applies pending migrations at start-up and `newsdesk migrate` applies them
+//! explicitly; applying them twice changes nothing.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261130_000001_initial_schema;
+
+/// The ordered list of migrations.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261130_000001_initial_schema::Migration)]
+    }
+}
