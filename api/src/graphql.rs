@@ -3,6 +3,7 @@
 
 mod extension;
 pub mod loaders;
+mod prefetch;
 mod query;
 pub mod types;
 
@@ -10,7 +11,7 @@ use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::Arc;
 
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use async_graphql::{Context, EmptyMutation, EmptySubscription, Schema};
 use sea_orm::DatabaseConnection;
 
@@ -58,7 +59,7 @@ pub struct RequestContext {
     /// The caller.
     pub viewer: Viewer,
     /// This request's DataLoader.
-    pub loader: DataLoader<Loaders>,
+    pub loader: DataLoader<Loaders, HashMapCache>,
 }
 
 impl RequestContext {

@@ -81,6 +81,10 @@ fn link_table(
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
+    #[expect(
+        clippy::vec_init_then_push,
+        reason = "one table per statement reads better than one long literal"
+    )]
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let mut tables: Vec<TableCreateStatement> = Vec::new();
 

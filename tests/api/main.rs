@@ -1,1 +1,11 @@
-//! t
+//! Integration tests: the real app on a real database (SQLite, and PostgreSQL when configured),
+//! driven through the real router. Each `db_test!` runs once per database.
+
+mod examples;
+mod pagination;
+mod relations;
+mod schema;
+mod seed_article;
+mod statements;
+mod transport;
+mod visibility;

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entities::{
     agreement, agreement_party, agreement_signatory, article, article_agreement, article_author,
     article_institution, article_person, institution, media, person, position, tag,
@@ -23,8 +23,12 @@ pub struct Loaders {
 }
 
 /// Builds the request's loader.
-pub fn request_loader(db: DatabaseConnection, viewer: Viewer) -> DataLoader<Loaders> {
-    DataLoader::new(Loaders { db, viewer }, tokio::spawn)
+pub fn request_loader(db: DatabaseConnection, viewer: Viewer) -> DataLoader<Loaders, HashMapCache> {
+    DataLoader::with_cache(
+        Loaders { db, viewer },
+        tokio::spawn,
+        HashMapCache::default(),
+    )
 }
 
 macro_rules! loader {

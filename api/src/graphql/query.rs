@@ -3,14 +3,17 @@
 use async_graphql::{Context, ID, MergedObject, Object, Result};
 
 use super::types::{
-    Agreement, AgreementFilterInput, Article, ArticleFilterInput, ArticleOrder, Institution,
-    InstitutionFilterInput, ListTotal, Locale, Node, Paged, Person, Section, connection,
+    Agreement, AgreementConnection, AgreementFilterInput, Article, ArticleConnection,
+    ArticleFilterInput, ArticleOrder, Institution, InstitutionConnection, InstitutionFilterInput,
+    ListTotal, Locale, Node, Person, PersonConnection, Section, connection,
 };
-use super::{load, missing, page_args, request};
+use super::{load, missing, page_args, prefetch, request};
 use crate::content::{articles, institutions, people};
 use crate::error::{AppError, GraphqlResultExt};
 use crate::graphql::loaders::AllSections;
-use crate::graphql::types::{AgreementListArgs, agreement_connection};
+use crate::graphql::types::{
+    AgreementListArgs, ArticleListArgs, agreement_connection, article_connection,
+};
 use crate::pagination::MAX_PAGE_SIZE;
 
 /// Every query root field.
@@ -28,6 +31,7 @@ pub struct Query(
 #[derive(Default)]
 pub struct NodeQuery;
 
+/// `node` and `nodes`.
 #[Object]
 impl NodeQuery {
     /// The object with this global ID, or null if there is none the caller may see.
@@ -52,6 +56,7 @@ impl NodeQuery {
 #[derive(Default)]
 pub struct ArticleQuery;
 
+/// Articles.
 #[Object]
 impl ArticleQuery {
     /// The article with this slug, if the caller may see it. Without `locale`, the English
@@ -67,6 +72,9 @@ impl ArticleQuery {
             articles::find_by_slug(&request.db, &request.viewer, &slug, locale.map(Into::into))
                 .await
                 .gql()?;
+        if let Some(row) = &row {
+            prefetch::articles(ctx, ctx.look_ahead(), std::slice::from_ref(row)).await?;
+        }
         Ok(row.map(Article))
     }
 
@@ -81,20 +89,16 @@ impl ArticleQuery {
         #[graphql(desc = "Return the items before this cursor.")] before: Option<String>,
         filter: Option<ArticleFilterInput>,
         #[graphql(default)] order_by: ArticleOrder,
-    ) -> Result<Paged<Article>> {
-        let request = request(ctx)?;
-        let filter = filter.unwrap_or_default().into_domain().gql()?;
-        let page = page_args(first, after, last, before);
-        let rows = articles::list(
-            &request.db,
-            &request.viewer,
-            &filter,
-            order_by.into(),
-            &page,
-        )
-        .await
-        .gql()?;
-        Ok(connection(rows, ListTotal::Articles(filter), Article))
+    ) -> Result<ArticleConnection> {
+        let args = ArticleListArgs {
+            first,
+            after,
+            last,
+            before,
+            filter,
+            order_by,
+        };
+        article_connection(ctx, args, |_| {}).await
     }
 }
 
@@ -102,6 +106,7 @@ impl ArticleQuery {
 #[derive(Default)]
 pub struct SectionQuery;
 
+/// Sections.
 #[Object]
 impl SectionQuery {
     /// The top-level sections, in order; follow `children` for the rest of the tree.
@@ -130,6 +135,7 @@ impl SectionQuery {
 #[derive(Default)]
 pub struct InstitutionQuery;
 
+/// Institutions.
 #[Object]
 impl InstitutionQuery {
     /// The institution with this slug.
@@ -149,13 +155,17 @@ impl InstitutionQuery {
         last: Option<i32>,
         before: Option<String>,
         filter: Option<InstitutionFilterInput>,
-    ) -> Result<Paged<Institution>> {
+    ) -> Result<InstitutionConnection> {
         let request = request(ctx)?;
         let filter = filter.unwrap_or_default().into_domain().gql()?;
         let page = page_args(first, after, last, before);
         let rows = institutions::list(&request.db, &filter, &page)
             .await
             .gql()?;
+        let ids: Vec<i64> = rows.items.iter().map(|(_, row)| row.id).collect();
+        for look in prefetch::connection_items(&ctx.look_ahead()) {
+            prefetch::institutions(ctx, look, ids.clone()).await?;
+        }
         Ok(connection(
             rows,
             ListTotal::Institutions(filter),
@@ -168,6 +178,7 @@ impl InstitutionQuery {
 #[derive(Default)]
 pub struct PersonQuery;
 
+/// People.
 #[Object]
 impl PersonQuery {
     /// The person with this slug.
@@ -186,10 +197,14 @@ impl PersonQuery {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> Result<Paged<Person>> {
+    ) -> Result<PersonConnection> {
         let request = request(ctx)?;
         let page = page_args(first, after, last, before);
         let rows = people::list(&request.db, &page).await.gql()?;
+        let ids: Vec<i64> = rows.items.iter().map(|(_, row)| row.id).collect();
+        for look in prefetch::connection_items(&ctx.look_ahead()) {
+            prefetch::people(ctx, look, ids.clone()).await?;
+        }
         Ok(connection(rows, ListTotal::People, Person))
     }
 }
@@ -198,6 +213,7 @@ impl PersonQuery {
 #[derive(Default)]
 pub struct AgreementQuery;
 
+/// Agreements.
 #[Object]
 impl AgreementQuery {
     /// The agreement with this slug.
@@ -219,7 +235,7 @@ impl AgreementQuery {
         last: Option<i32>,
         before: Option<String>,
         filter: Option<AgreementFilterInput>,
-    ) -> Result<Paged<Agreement>> {
+    ) -> Result<AgreementConnection> {
         agreement_connection(
             ctx,
             AgreementListArgs {

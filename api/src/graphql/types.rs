@@ -14,7 +14,11 @@ mod section;
 pub use agreement::{Agreement, AgreementFilterInput, AgreementParty, Signatory};
 pub(crate) use agreement::{AgreementListArgs, agreement_connection};
 pub use article::{Article, ArticleFilterInput, Byline, Media, PersonMention, Tag};
-pub use connection::{ListTotal, Paged, connection};
+pub(crate) use article::{ArticleListArgs, article_connection};
+pub use connection::{
+    AgreementConnection, ArticleConnection, InstitutionConnection, ListTotal, PersonConnection,
+    connection,
+};
 pub use enums::{
     AgreementKind, AgreementStatus, ArticleOrder, ArticleStatus, InstitutionKind, Locale,
     MentionRole, PartyRole,

@@ -6,16 +6,14 @@ use async_graphql::{Context, ID, InputObject, Object, Result};
 use entities::{agreement, agreement_party, agreement_signatory};
 
 use super::article::{ArticleFilterInput, ArticleListArgs, article_connection};
-use super::connection::{ListTotal, Paged, connection};
-use super::{
-    AgreementKind, AgreementStatus, Article, ArticleOrder, Date, Institution, PartyRole, Person,
-};
+use super::connection::{AgreementConnection, ArticleConnection, ListTotal, connection};
+use super::{AgreementKind, AgreementStatus, ArticleOrder, Date, Institution, PartyRole, Person};
 use crate::content::agreements::{self, AgreementFilter};
 use crate::error::{AppResult, GraphqlResultExt};
 use crate::graphql::loaders::{
     AgreementById, InstitutionById, PartiesOf, PersonById, SignatoriesOf, SuccessorsOf,
 };
-use crate::graphql::{load, missing, page_args, request};
+use crate::graphql::{load, missing, page_args, prefetch, request};
 use crate::ids::{self, Kind};
 
 /// An agreement between institutions.
@@ -67,15 +65,20 @@ pub(crate) async fn agreement_connection(
     ctx: &Context<'_>,
     args: AgreementListArgs,
     narrow: impl FnOnce(&mut AgreementFilter),
-) -> Result<Paged<Agreement>> {
+) -> Result<AgreementConnection> {
     let request = request(ctx)?;
     let mut filter = args.filter.unwrap_or_default().into_domain().gql()?;
     narrow(&mut filter);
     let page = page_args(args.first, args.after, args.last, args.before);
     let rows = agreements::list(&request.db, &filter, &page).await.gql()?;
+    let ids: Vec<i64> = rows.items.iter().map(|(_, row)| row.id).collect();
+    for look in prefetch::connection_items(&ctx.look_ahead()) {
+        prefetch::agreements(ctx, look, ids.clone()).await?;
+    }
     Ok(connection(rows, ListTotal::Agreements(filter), Agreement))
 }
 
+/// An agreement between institutions.
 #[Object]
 impl Agreement {
     /// Global ID.
@@ -214,7 +217,7 @@ impl Agreement {
         before: Option<String>,
         filter: Option<ArticleFilterInput>,
         #[graphql(default)] order_by: ArticleOrder,
-    ) -> Result<Paged<Article>> {
+    ) -> Result<ArticleConnection> {
         let args = ArticleListArgs {
             first,
             after,
@@ -230,6 +233,7 @@ impl Agreement {
 /// An institution bound by an agreement.
 pub struct AgreementParty(agreement_party::Model);
 
+/// An institution bound by an agreement.
 #[Object]
 impl AgreementParty {
     /// The institution.
@@ -249,6 +253,7 @@ impl AgreementParty {
 /// A person who signed an agreement.
 pub struct Signatory(agreement_signatory::Model);
 
+/// A person who signed an agreement.
 #[Object]
 impl Signatory {
     /// The person.

@@ -4,7 +4,7 @@ use async_graphql::{Context, ID, InputObject, Object, Result};
 use chrono::{DateTime, Utc};
 use entities::{article, media, tag};
 
-use super::connection::{ListTotal, Paged, connection};
+use super::connection::{ArticleConnection, ListTotal, connection};
 use super::{
     Agreement, ArticleOrder, ArticleStatus, Institution, Locale, MentionRole, Person, Section,
 };
@@ -15,7 +15,7 @@ use crate::graphql::loaders::{
     AgreementById, AgreementsOfArticle, AllSections, ArticleById, AuthorsOf, InstitutionById,
     InstitutionsMentionedIn, MediaOf, PeopleMentionedIn, PersonById, TagsOf, TranslationGroup,
 };
-use crate::graphql::{load, load_many, missing, page_args, request};
+use crate::graphql::{load, load_many, missing, page_args, prefetch, request};
 use crate::ids::{self, Kind};
 
 /// A news article in one language.
@@ -95,7 +95,7 @@ pub(crate) async fn article_connection(
     ctx: &Context<'_>,
     args: ArticleListArgs,
     narrow: impl FnOnce(&mut ArticleFilter),
-) -> Result<Paged<Article>> {
+) -> Result<ArticleConnection> {
     let request = request(ctx)?;
     let mut filter = args.filter.unwrap_or_default().into_domain().gql()?;
     narrow(&mut filter);
@@ -109,9 +109,14 @@ pub(crate) async fn article_connection(
     )
     .await
     .gql()?;
+    let models: Vec<article::Model> = rows.items.iter().map(|(_, row)| row.clone()).collect();
+    for look in prefetch::connection_items(&ctx.look_ahead()) {
+        prefetch::articles(ctx, look, &models).await?;
+    }
     Ok(connection(rows, ListTotal::Articles(filter), Article))
 }
 
+/// A news article in one language.
 #[Object]
 impl Article {
     /// Global ID.
@@ -306,6 +311,7 @@ pub struct Byline {
     institution_id: Option<i64>,
 }
 
+/// Who an article is by.
 #[Object]
 impl Byline {
     /// The unit the story comes from ("Pairing Support Office").
@@ -364,6 +370,7 @@ pub struct PersonMention {
     title_as_printed: Option<String>,
 }
 
+/// A person named in an article.
 #[Object]
 impl PersonMention {
     /// The person.
@@ -389,6 +396,7 @@ impl PersonMention {
 /// A photo or other media item attached to an article.
 pub struct Media(pub media::Model);
 
+/// A photo or other media item attached to an article.
 #[Object]
 impl Media {
     /// Global ID.
@@ -442,6 +450,7 @@ impl Media {
 /// A label on articles.
 pub struct Tag(pub tag::Model);
 
+/// A label on articles.
 #[Object]
 impl Tag {
     /// Global ID.
@@ -470,7 +479,7 @@ impl Tag {
         before: Option<String>,
         filter: Option<ArticleFilterInput>,
         #[graphql(default)] order_by: ArticleOrder,
-    ) -> Result<Paged<Article>> {
+    ) -> Result<ArticleConnection> {
         let args = ArticleListArgs {
             first,
             after,

@@ -1,8 +1,10 @@
-//! Relay connections: `edges { cursor node }`, `pageInfo` and a lazily counted `totalCount`.
+//! Relay connections: `edges { cursor node }`, `nodes`, `pageInfo` and a lazily counted
+//! `totalCount`, declared per node type so that each is documented.
 
-use async_graphql::connection::{Connection, Edge, EmptyFields};
-use async_graphql::{Context, Object, OutputType};
+use async_graphql::connection::PageInfo;
+use async_graphql::{Context, Object};
 
+use super::{Agreement, Article, Institution, Person};
 use crate::content::agreements::{self, AgreementFilter};
 use crate::content::articles::{self, ArticleFilter};
 use crate::content::institutions::{self, InstitutionFilter};
@@ -23,10 +25,8 @@ pub enum ListTotal {
     Agreements(AgreementFilter),
 }
 
-#[Object]
 impl ListTotal {
-    /// The number of items in the whole list, across all pages.
-    async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
+    async fn count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
         let request = request(ctx)?;
         let db = &request.db;
         match self {
@@ -39,21 +39,119 @@ impl ListTotal {
     }
 }
 
-/// A connection of `T` with `totalCount`.
-pub type Paged<T> = Connection<String, T, ListTotal, EmptyFields>;
+fn page_info<T>(edges: &[(String, T)], has_previous_page: bool, has_next_page: bool) -> PageInfo {
+    PageInfo {
+        has_previous_page,
+        has_next_page,
+        start_cursor: edges.first().map(|(cursor, _)| cursor.clone()),
+        end_cursor: edges.last().map(|(cursor, _)| cursor.clone()),
+    }
+}
 
-/// Builds a connection from a domain page.
-pub fn connection<M, T: OutputType>(
+macro_rules! connection {
+    ($connection:ident, $edge:ident, $node:ident, $what:literal) => {
+        #[doc = concat!("A page of ", $what, ".")]
+        pub struct $connection {
+            edges: Vec<$edge>,
+            page_info: PageInfo,
+            total: ListTotal,
+        }
+
+        #[doc = concat!("A page of ", $what, ", with cursors for keyset pagination.")]
+        #[Object]
+        impl $connection {
+            /// The items of this page, each with its cursor.
+            async fn edges(&self) -> &[$edge] {
+                &self.edges
+            }
+
+            /// The items of this page, without cursors.
+            async fn nodes(&self) -> Vec<&$node> {
+                self.edges.iter().map(|edge| &edge.node).collect()
+            }
+
+            /// Where this page sits in the list.
+            async fn page_info(&self) -> &PageInfo {
+                &self.page_info
+            }
+
+            /// The number of items in the whole list, across all pages.
+            async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
+                self.total.count(ctx).await
+            }
+        }
+
+        #[doc = concat!("One item in a page of ", $what, ".")]
+        pub struct $edge {
+            cursor: String,
+            node: $node,
+        }
+
+        #[doc = concat!("One item in a page of ", $what, ", with its cursor.")]
+        #[Object]
+        impl $edge {
+            /// Pass it as `after` (or `before`) to continue from this item.
+            async fn cursor(&self) -> &str {
+                &self.cursor
+            }
+
+            /// The item.
+            async fn node(&self) -> &$node {
+                &self.node
+            }
+        }
+
+        impl Paged for $node {
+            type Connection = $connection;
+
+            fn connection<M>(
+                page: Page<M>,
+                total: ListTotal,
+                map: impl Fn(M) -> Self,
+            ) -> $connection {
+                let page_info = page_info(&page.items, page.has_previous_page, page.has_next_page);
+                let edges = page
+                    .items
+                    .into_iter()
+                    .map(|(cursor, row)| $edge {
+                        cursor,
+                        node: map(row),
+                    })
+                    .collect();
+                $connection {
+                    edges,
+                    page_info,
+                    total,
+                }
+            }
+        }
+    };
+}
+
+/// A node type that has a connection type.
+pub trait Paged: Sized {
+    /// The connection type.
+    type Connection;
+
+    /// Builds a connection from a domain page.
+    fn connection<M>(page: Page<M>, total: ListTotal, map: impl Fn(M) -> Self) -> Self::Connection;
+}
+
+connection!(ArticleConnection, ArticleEdge, Article, "articles");
+connection!(
+    InstitutionConnection,
+    InstitutionEdge,
+    Institution,
+    "institutions"
+);
+connection!(PersonConnection, PersonEdge, Person, "people");
+connection!(AgreementConnection, AgreementEdge, Agreement, "agreements");
+
+/// Builds the connection for `T` from a domain page.
+pub fn connection<M, T: Paged>(
     page: Page<M>,
     total: ListTotal,
     map: impl Fn(M) -> T,
-) -> Paged<T> {
-    let mut connection =
-        Connection::with_additional_fields(page.has_previous_page, page.has_next_page, total);
-    connection.edges.extend(
-        page.items
-            .into_iter()
-            .map(|(cursor, row)| Edge::new(cursor, map(row))),
-    );
-    connection
+) -> T::Connection {
+    T::connection(page, total, map)
 }

@@ -5,8 +5,8 @@ use entities::{institution, position};
 
 use super::agreement::{AgreementFilterInput, AgreementListArgs, agreement_connection};
 use super::article::{ArticleFilterInput, ArticleListArgs, article_connection};
-use super::connection::Paged;
-use super::{Agreement, Article, ArticleOrder, Date, InstitutionKind, Person};
+use super::connection::{AgreementConnection, ArticleConnection};
+use super::{ArticleOrder, Date, InstitutionKind, Person};
 use crate::content::institutions::{InstitutionFilter, held_on};
 use crate::error::AppResult;
 use crate::graphql::loaders::{InstitutionById, InstitutionChildren, PersonById, PositionsAt};
@@ -42,6 +42,7 @@ impl InstitutionFilterInput {
     }
 }
 
+/// A university, college, ministry, department, office or union.
 #[Object]
 impl Institution {
     /// Global ID.
@@ -176,7 +177,7 @@ impl Institution {
             desc = "Only agreements in force on this day (shorthand for `filter.activeAt`)."
         )]
         active_at: Option<Date>,
-    ) -> Result<Paged<Agreement>> {
+    ) -> Result<AgreementConnection> {
         let args = AgreementListArgs {
             first,
             after,
@@ -204,7 +205,7 @@ impl Institution {
         before: Option<String>,
         filter: Option<ArticleFilterInput>,
         #[graphql(default)] order_by: ArticleOrder,
-    ) -> Result<Paged<Article>> {
+    ) -> Result<ArticleConnection> {
         let args = ArticleListArgs {
             first,
             after,
@@ -220,6 +221,7 @@ impl Institution {
 /// A title a person holds or held at an institution.
 pub struct Position(pub position::Model);
 
+/// A title a person holds or held at an institution.
 #[Object]
 impl Position {
     /// Global ID.

@@ -5,8 +5,8 @@ use entities::person;
 
 use super::agreement::{AgreementFilterInput, AgreementListArgs, agreement_connection};
 use super::article::{ArticleFilterInput, ArticleListArgs, article_connection};
-use super::connection::Paged;
-use super::{Agreement, Article, ArticleOrder, Date, Position};
+use super::connection::{AgreementConnection, ArticleConnection};
+use super::{ArticleOrder, Date, Position};
 use crate::content::institutions::held_on;
 use crate::graphql::load;
 use crate::graphql::loaders::PositionsOfPerson;
@@ -15,6 +15,7 @@ use crate::ids::{self, Kind};
 /// A person: an official, a member of staff, an author.
 pub struct Person(pub person::Model);
 
+/// A person: an official, a member of staff, an author.
 #[Object]
 impl Person {
     /// Global ID.
@@ -61,7 +62,7 @@ impl Person {
         before: Option<String>,
         filter: Option<ArticleFilterInput>,
         #[graphql(default)] order_by: ArticleOrder,
-    ) -> Result<Paged<Article>> {
+    ) -> Result<ArticleConnection> {
         let args = ArticleListArgs {
             first,
             after,
@@ -83,7 +84,7 @@ impl Person {
         last: Option<i32>,
         before: Option<String>,
         filter: Option<AgreementFilterInput>,
-    ) -> Result<Paged<Agreement>> {
+    ) -> Result<AgreementConnection> {
         let args = AgreementListArgs {
             first,
             after,

@@ -3,9 +3,9 @@
 use async_graphql::{Context, ID, Object, Result};
 use entities::section;
 
+use super::ArticleOrder;
 use super::article::{ArticleFilterInput, ArticleListArgs, article_connection};
-use super::connection::Paged;
-use super::{Article, ArticleOrder};
+use super::connection::ArticleConnection;
 use crate::graphql::loaders::AllSections;
 use crate::graphql::{load, missing};
 use crate::ids::{self, Kind};
@@ -14,6 +14,7 @@ use crate::ids::{self, Kind};
 #[derive(Clone)]
 pub struct Section(pub section::Model);
 
+/// A section of the site ("News & Events", "Events").
 #[Object]
 impl Section {
     /// Global ID.
@@ -92,7 +93,7 @@ impl Section {
         before: Option<String>,
         filter: Option<ArticleFilterInput>,
         #[graphql(default)] order_by: ArticleOrder,
-    ) -> Result<Paged<Article>> {
+    ) -> Result<ArticleConnection> {
         let args = ArticleListArgs {
             first,
             after,
