@@ -1,6 +1,7 @@
 //! The command line: `serve` (the default), `migrate`, `seed --demo`, `schema`.
 
-use clap::{Parser, Subcommand};
+use clap::error::{ContextKind, ContextValue};
+use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::app::{self, AppState, StartupError};
 use crate::config::{Config, LogFormat};
@@ -36,6 +37,40 @@ pub enum Command {
     },
     /// Print the GraphQL schema (SDL) and exit.
     Schema,
+}
+
+impl Cli {
+    /// Parses the command line and environment; on a malformed value, exits with clap's message
+    /// plus the environment variable behind the flag, since either may have set it.
+    pub fn parse_or_exit() -> Self {
+        match Self::try_parse() {
+            Ok(cli) => cli,
+            Err(error) => {
+                if let Some(ContextValue::String(invalid)) = error.get(ContextKind::InvalidArg) {
+                    let command = Self::command();
+                    let variable = command
+                        .get_arguments()
+                        .chain(
+                            command
+                                .get_subcommands()
+                                .flat_map(|sub| sub.get_arguments()),
+                        )
+                        .find(|arg| {
+                            arg.get_long()
+                                .is_some_and(|long| invalid.starts_with(&format!("--{long} ")))
+                        })
+                        .and_then(|arg| arg.get_env())
+                        .map(|env| env.to_string_lossy().into_owned());
+                    if let Some(variable) = variable {
+                        eprintln!(
+                            "newsdesk: the value comes from `{invalid}` or the environment variable {variable}"
+                        );
+                    }
+                }
+                error.exit()
+            }
+        }
+    }
 }
 
 fn init_logging(config: &Config) {

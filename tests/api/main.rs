@@ -2,6 +2,7 @@
 //! driven through the real router. Each `db_test!` runs once per database.
 
 mod examples;
+mod migrations;
 mod pagination;
 mod relations;
 mod schema;

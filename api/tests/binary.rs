@@ -1,0 +1,158 @@
+//! The real `newsdesk` binary, as a user runs it: start-up errors name the bad setting, the
+//! first start serves the demo content over HTTP, and SIGTERM shuts it down gracefully.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_newsdesk");
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir()
+        .join("newsdesk-binary-tests")
+        .join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|addr| addr.port())
+        .unwrap_or_else(|error| panic!("no free port: {error}"))
+}
+
+/// One HTTP/1.1 request; returns the status line and the body.
+fn http(port: u16, method: &str, path: &str, body: &str) -> Option<(String, String)> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .ok()?;
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    let status = response.lines().next()?.to_owned();
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_owned())?;
+    Some((status, body))
+}
+
+fn wait_until_healthy(child: &mut Child, port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if let Some((status, _)) = http(port, "GET", "/healthz", "") {
+            assert!(status.contains("200"), "{status}");
+            return;
+        }
+        if let Ok(Some(exit)) = child.try_wait() {
+            panic!("the server exited early: {exit}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    panic!("the server did not become healthy");
+}
+
+#[test]
+fn a_malformed_setting_stops_start_up_with_a_message_naming_it() {
+    let output = Command::new(BIN)
+        .arg("migrate")
+        .env("NEWSDESK_LISTEN", "not-an-address")
+        .env("NEWSDESK_DATA_DIR", temp_dir("bad-setting"))
+        .output()
+        .unwrap_or_else(|error| panic!("cannot run {BIN}: {error}"));
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--listen"), "{stderr}");
+    assert!(stderr.contains("NEWSDESK_LISTEN"), "{stderr}");
+
+    let output = Command::new(BIN)
+        .args(["--database-url", "mysql://somewhere/db", "migrate"])
+        .output()
+        .unwrap_or_else(|error| panic!("cannot run {BIN}: {error}"));
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--database-url"));
+}
+
+#[test]
+fn the_schema_command_prints_the_checked_in_schema() {
+    let output = Command::new(BIN)
+        .arg("schema")
+        .output()
+        .unwrap_or_else(|error| panic!("cannot run {BIN}: {error}"));
+    assert!(output.status.success());
+    let checked_in =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../schema.graphql"))
+            .unwrap_or_default();
+    assert!(
+        String::from_utf8_lossy(&output.stdout) == checked_in,
+        "run `cargo run -- schema > schema.graphql`"
+    );
+}
+
+#[test]
+fn the_first_start_serves_the_demo_content_and_sigterm_stops_it_gracefully() {
+    let data_dir = temp_dir("serve");
+    let port = free_port();
+    let mut child = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(&data_dir)
+        .args([
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--log-format",
+            "json",
+        ])
+        .env_remove("DATABASE_URL")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|error| panic!("cannot start {BIN}: {error}"));
+    wait_until_healthy(&mut child, port);
+
+    let query = r#"{"query":"{ article(slug: \"szpu-gxmpc-pairing-assistance-agreement-2024\") { byline { text } } }"}"#;
+    let (status, body) =
+        http(port, "POST", "/graphql", query).unwrap_or_else(|| panic!("no answer"));
+    assert!(status.contains("200"), "{status}");
+    assert!(body.contains("Pairing Support Office, Feng Min"), "{body}");
+    let (status, _) = http(port, "GET", "/readyz", "").unwrap_or_else(|| panic!("no answer"));
+    assert!(status.contains("200"), "{status}");
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    assert!(killed.is_ok_and(|status| status.success()));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let exit = loop {
+        if let Ok(Some(exit)) = child.try_wait() {
+            break exit;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the server did not stop after SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(exit.success(), "graceful shutdown exits 0, got {exit}");
+    let mut logs = String::new();
+    if let Some(mut stderr) = child.stderr.take() {
+        let _ = stderr.read_to_string(&mut logs);
+    }
+    assert!(
+        logs.contains("demo content"),
+        "the empty database was seeded: {logs}"
+    );
+    assert!(
+        logs.contains("request_id"),
+        "requests are logged with their id: {logs}"
+    );
+    assert!(logs.contains("shut down"), "{logs}");
+    let _ = std::fs::remove_dir_all(&data_dir);
+}
