@@ -73,6 +73,29 @@ pub struct Config {
     #[arg(long, env = "NEWSDESK_MAX_BODY_BYTES", global = true, default_value_t = 1_048_576, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1024..=104_857_600))]
     pub max_body_bytes: u64,
 
+    /// Secret that signs access and preview tokens (HS256), at least 32 characters. Required
+    /// with PostgreSQL, where every api node must share it; with SQLite a random secret is
+    /// generated once and kept in the data folder (`jwt-secret`), so tokens survive a restart.
+    #[arg(long, env = "NEWSDESK_JWT_SECRET", global = true, value_name = "SECRET", hide_env_values = true, value_parser = parse_secret)]
+    pub jwt_secret: Option<Secret>,
+
+    /// Lifetime of an access token, in seconds.
+    #[arg(long, env = "NEWSDESK_ACCESS_TOKEN_TTL", global = true, default_value_t = 900, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(10..=86_400))]
+    pub access_token_ttl: u64,
+
+    /// Lifetime of a refresh token, in seconds.
+    #[arg(long, env = "NEWSDESK_REFRESH_TOKEN_TTL", global = true, default_value_t = 2_592_000, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(60..=31_536_000))]
+    pub refresh_token_ttl: u64,
+
+    /// Failed logins allowed per account, and per client address, in 15 minutes.
+    #[arg(long, env = "NEWSDESK_LOGIN_ATTEMPTS", global = true, default_value_t = 5, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub login_attempts: u32,
+
+    /// Take the client address from the first `X-Forwarded-For` entry (only behind a proxy that
+    /// sets it).
+    #[arg(long, env = "NEWSDESK_TRUST_FORWARDED_FOR", global = true, default_value_t = false, value_name = "BOOL", action = clap::ArgAction::Set)]
+    pub trust_forwarded_for: bool,
+
     /// Limits on GraphQL documents.
     #[command(flatten, next_help_heading = "GraphQL limits")]
     pub graphql: GraphqlLimits,
@@ -136,6 +159,36 @@ pub struct GraphqlLimits {
         value_name = "N"
     )]
     pub max_directives: usize,
+}
+
+/// A secret that never prints.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret.
+    pub fn new(value: String) -> Self {
+        Self(value)
+    }
+
+    /// The secret itself; keep it out of logs.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("Secret([redacted])")
+    }
+}
+
+fn parse_secret(value: &str) -> Result<Secret, String> {
+    if value.len() >= 32 {
+        Ok(Secret(value.to_owned()))
+    } else {
+        Err("the secret must be at least 32 characters long".to_owned())
+    }
 }
 
 /// When `serve` seeds the demo content.

@@ -5,6 +5,10 @@
 //! |-------------------------------------|-----------------------------|-------------|
 //! | [`AppError::BadInput`]              | `BAD_USER_INPUT`            | 400         |
 //! | [`AppError::NotFound`]              | `NOT_FOUND`                 | 404         |
+//! | [`AppError::Unauthenticated`]       | `UNAUTHENTICATED`           | 401         |
+//! | [`AppError::Forbidden`]             | `FORBIDDEN`                 | 403         |
+//! | [`AppError::Conflict`]              | `CONFLICT`                  | 409         |
+//! | [`AppError::RateLimited`]           | `RATE_LIMITED`              | 429         |
 //! | [`AppError::Database`], [`AppError::Internal`] | `INTERNAL_SERVER_ERROR` | 500   |
 //! | a document that does not parse      | `GRAPHQL_PARSE_FAILED`      | 400 (\*)    |
 //! | a document that does not validate   | `GRAPHQL_VALIDATION_FAILED` | 400 (\*)    |
@@ -36,6 +40,14 @@ pub enum ErrorCode {
     NotFound,
     /// Something failed inside the server; the cause is logged, not sent.
     InternalServerError,
+    /// No valid credentials, or credentials that were refused.
+    Unauthenticated,
+    /// The caller may not do this.
+    Forbidden,
+    /// The write was based on a stale version, or clashes with existing data.
+    Conflict,
+    /// Too many attempts; try later.
+    RateLimited,
     /// The GraphQL document does not parse.
     GraphqlParseFailed,
     /// The GraphQL document does not validate against the schema.
@@ -71,6 +83,10 @@ impl ErrorCode {
             Self::BadUserInput => "BAD_USER_INPUT",
             Self::NotFound => "NOT_FOUND",
             Self::InternalServerError => "INTERNAL_SERVER_ERROR",
+            Self::Unauthenticated => "UNAUTHENTICATED",
+            Self::Forbidden => "FORBIDDEN",
+            Self::Conflict => "CONFLICT",
+            Self::RateLimited => "RATE_LIMITED",
             Self::GraphqlParseFailed => "GRAPHQL_PARSE_FAILED",
             Self::GraphqlValidationFailed => "GRAPHQL_VALIDATION_FAILED",
             Self::QueryTooDeep => "QUERY_TOO_DEEP",
@@ -102,6 +118,10 @@ impl ErrorCode {
             | Self::BatchNotEnabled => StatusCode::BAD_REQUEST,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::InternalServerError => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Unauthenticated => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::Conflict => StatusCode::CONFLICT,
+            Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -130,8 +150,12 @@ impl ErrorCode {
     }
 }
 
-const ALL_CODES: [ErrorCode; 16] = [
+const ALL_CODES: [ErrorCode; 20] = [
     ErrorCode::BadUserInput,
+    ErrorCode::Unauthenticated,
+    ErrorCode::Forbidden,
+    ErrorCode::Conflict,
+    ErrorCode::RateLimited,
     ErrorCode::NotFound,
     ErrorCode::InternalServerError,
     ErrorCode::GraphqlParseFailed,
@@ -167,6 +191,23 @@ pub enum AppError {
         /// What was looked for ("article").
         what: &'static str,
     },
+    /// The caller is not authenticated, or presented credentials that were refused.
+    #[error("{0}")]
+    Unauthenticated(&'static str),
+    /// The caller may not do this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// A stale version, or a clash with existing data; `field` names the input at fault.
+    #[error("{message}")]
+    Conflict {
+        /// The input field at fault.
+        field: &'static str,
+        /// What clashed.
+        message: String,
+    },
+    /// Too many attempts.
+    #[error("too many attempts; try again later")]
+    RateLimited,
     /// The database failed.
     #[error("internal server error")]
     Database(#[from] sea_orm::DbErr),
@@ -189,6 +230,10 @@ impl AppError {
         match self {
             Self::BadInput { .. } => ErrorCode::BadUserInput,
             Self::NotFound { .. } => ErrorCode::NotFound,
+            Self::Unauthenticated(_) => ErrorCode::Unauthenticated,
+            Self::Forbidden(_) => ErrorCode::Forbidden,
+            Self::Conflict { .. } => ErrorCode::Conflict,
+            Self::RateLimited => ErrorCode::RateLimited,
             Self::Database(_) | Self::Internal(_) => ErrorCode::InternalServerError,
         }
     }
@@ -198,7 +243,7 @@ impl AppError {
         match self {
             Self::Database(cause) => tracing::error!(error = %cause, "database error"),
             Self::Internal(cause) => tracing::error!(error = %cause, "internal error"),
-            Self::BadInput { .. } | Self::NotFound { .. } => {}
+            _ => {}
         }
     }
 
@@ -209,7 +254,7 @@ impl AppError {
         let mut error = async_graphql::Error::new(self.to_string());
         let mut extensions = async_graphql::ErrorExtensionValues::default();
         extensions.set("code", self.code().as_str());
-        if let Self::BadInput { field, .. } = self {
+        if let Self::BadInput { field, .. } | Self::Conflict { field, .. } = self {
             extensions.set("field", *field);
         }
         error.extensions = Some(extensions);

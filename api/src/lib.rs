@@ -5,6 +5,7 @@
 //! command line and calls [`cli::run`].
 
 pub mod app;
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod content;

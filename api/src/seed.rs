@@ -409,6 +409,7 @@ pub async fn demo(db: &DatabaseConnection) -> Result<(), DbErr> {
         source_institution_id: Set(Some(pairing_office)),
         status: Set(ArticleStatus::Published),
         published_at: Set(Some(published_at)),
+        sort_at: Set(published_at),
         translation_of_id: Set(None),
         version: Set(1),
         created_at: Set(seed.now),

@@ -40,6 +40,8 @@ pub struct Model {
     pub areas: Areas,
     /// The agreement this one renews or replaces.
     pub predecessor_id: Option<i64>,
+    /// Incremented on every save, for optimistic concurrency.
+    pub version: i32,
     /// When the row was created.
     pub created_at: DateTimeUtc,
     /// When the row was last changed.

@@ -29,8 +29,12 @@ pub struct Model {
     pub status: ArticleStatus,
     /// Publication time; in the future means scheduled.
     pub published_at: Option<DateTimeUtc>,
+    /// List order: `published_at` when set, else `created_at`.
+    pub sort_at: DateTimeUtc,
     /// The article this one translates; null for an original.
     pub translation_of_id: Option<i64>,
+    /// The user who created the article (authors may edit only their own drafts).
+    pub owner_id: Option<i64>,
     /// Incremented on every save, for optimistic concurrency.
     pub version: i32,
     /// When the row was created.

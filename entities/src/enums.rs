@@ -138,3 +138,37 @@ pub enum MentionRole {
     #[sea_orm(string_value = "mentioned")]
     Mentioned,
 }
+
+/// What a user may do.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum UserRole {
+    /// Users, tokens and everything else.
+    #[sea_orm(string_value = "admin")]
+    Admin,
+    /// All content, including publishing.
+    #[sea_orm(string_value = "editor")]
+    Editor,
+    /// Own drafts only; cannot publish.
+    #[sea_orm(string_value = "author")]
+    Author,
+    /// Read-only machine access.
+    #[sea_orm(string_value = "integrator")]
+    Integrator,
+}
+
+/// What happened to an entity, in the change log.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(8))")]
+pub enum ChangeOp {
+    /// Created or changed.
+    #[sea_orm(string_value = "upsert")]
+    Upsert,
+    /// Deleted.
+    #[sea_orm(string_value = "delete")]
+    Delete,
+}

@@ -40,6 +40,8 @@ pub struct Model {
     pub motto_en: Option<String>,
     /// Motto in Chinese.
     pub motto_zh: Option<String>,
+    /// Incremented on every save, for optimistic concurrency.
+    pub version: i32,
     /// When the row was created.
     pub created_at: DateTimeUtc,
     /// When the row was last changed.

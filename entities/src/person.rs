@@ -16,6 +16,8 @@ pub struct Model {
     pub name_en: String,
     /// Name in Chinese characters, when known.
     pub name_zh: Option<String>,
+    /// Incremented on every save, for optimistic concurrency.
+    pub version: i32,
     /// When the row was created.
     pub created_at: DateTimeUtc,
     /// When the row was last changed.

@@ -24,6 +24,8 @@ pub struct Model {
     pub ended_on: Option<Date>,
     /// Whether the position is still held.
     pub is_current: bool,
+    /// Incremented on every save, for optimistic concurrency.
+    pub version: i32,
     /// When the row was created.
     pub created_at: DateTimeUtc,
     /// When the row was last changed.

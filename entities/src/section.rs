@@ -20,6 +20,8 @@ pub struct Model {
     pub parent_id: Option<i64>,
     /// Order among siblings, ascending.
     pub position: i32,
+    /// Incremented on every save, for optimistic concurrency.
+    pub version: i32,
     /// When the row was created.
     pub created_at: DateTimeUtc,
     /// When the row was last changed.

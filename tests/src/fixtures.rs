@@ -210,6 +210,7 @@ pub async fn article(db: &DatabaseConnection, spec: ArticleSpec) -> i64 {
         source_institution_id: Set(spec.source_institution),
         status: Set(spec.status),
         published_at: Set(spec.published_at),
+        sort_at: Set(spec.published_at.unwrap_or_else(now)),
         translation_of_id: Set(spec.translation_of),
         version: Set(1),
         created_at: Set(now()),

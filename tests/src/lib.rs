@@ -273,7 +273,7 @@ impl TestApp {
 
 /// Declares a test that runs once on SQLite and once on PostgreSQL:
 ///
-/// ```ignore
+/// ```text
 /// db_test!(async fn a_thing_works(app) { ... });
 /// ```
 #[macro_export]

@@ -254,6 +254,7 @@ mod tests {
             effective_until: until,
             areas: Areas::default(),
             predecessor_id: None,
+            version: 1,
             created_at: Utc::now(),
             updated_at: Utc::now(),
         }

@@ -55,10 +55,7 @@ pub enum ArticleOrder {
 }
 
 fn published_key(row: &article::Model) -> (SortKey, i64) {
-    (
-        SortKey::Time(row.published_at.unwrap_or(row.created_at)),
-        row.id,
-    )
+    (SortKey::Time(row.sort_at), row.id)
 }
 
 fn ordering(order: ArticleOrder) -> Ordering<article::Entity> {
@@ -67,7 +64,7 @@ fn ordering(order: ArticleOrder) -> Ordering<article::Entity> {
             ArticleOrder::NewestFirst => "article:published:desc",
             ArticleOrder::OldestFirst => "article:published:asc",
         },
-        column: article::Column::PublishedAt,
+        column: article::Column::SortAt,
         id: article::Column::Id,
         descending: order == ArticleOrder::NewestFirst,
         key: published_key,

@@ -1,0 +1,64 @@
+//! Argon2id password hashing, run off the async runtime.
+
+use std::sync::OnceLock;
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+
+use crate::error::{AppError, AppResult};
+
+/// Shortest password accepted.
+pub const MIN_LENGTH: usize = 10;
+
+fn salt() -> AppResult<SaltString> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes)
+        .map_err(|error| AppError::Internal(format!("no randomness: {error}")))?;
+    SaltString::encode_b64(&bytes).map_err(|error| AppError::Internal(format!("salt: {error}")))
+}
+
+fn hash_blocking(password: &str) -> AppResult<String> {
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt()?)
+        .map(|hash| hash.to_string())
+        .map_err(|error| AppError::Internal(format!("hashing failed: {error}")))
+}
+
+/// Hashes a password with Argon2id (on a blocking thread).
+pub async fn hash(password: String) -> AppResult<String> {
+    if password.chars().count() < MIN_LENGTH {
+        return Err(AppError::bad_input(
+            "password",
+            format!("a password needs at least {MIN_LENGTH} characters"),
+        ));
+    }
+    tokio::task::spawn_blocking(move || hash_blocking(&password))
+        .await
+        .map_err(|error| AppError::Internal(format!("hashing task failed: {error}")))?
+}
+
+/// A hash no password matches, verified when the email is unknown so that an unknown email and
+/// a wrong password take the same time.
+fn decoy_hash() -> &'static str {
+    static DECOY: OnceLock<String> = OnceLock::new();
+    DECOY.get_or_init(|| hash_blocking("decoy password that nobody uses").unwrap_or_default())
+}
+
+/// Checks `password` against `hash` (or against a decoy when there is no hash), on a blocking
+/// thread. Always does the full Argon2 work.
+pub async fn verify(password: String, hash: Option<String>) -> AppResult<bool> {
+    tokio::task::spawn_blocking(move || {
+        let known = hash.is_some();
+        let stored = hash.unwrap_or_else(|| decoy_hash().to_owned());
+        let matches = PasswordHash::new(&stored)
+            .map(|parsed| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
+            .unwrap_or(false);
+        known && matches
+    })
+    .await
+    .map_err(|error| AppError::Internal(format!("verification task failed: {error}")))
+}

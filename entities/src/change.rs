@@ -1,0 +1,31 @@
+//! `change_log`: the ordered log of every content change, read by the sync feed, webhooks,
+//! search and caches.
+
+use sea_orm::entity::prelude::*;
+
+use crate::enums::ChangeOp;
+
+/// One change to one entity.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "change_log")]
+pub struct Model {
+    /// Position in the log; commit order.
+    #[sea_orm(primary_key)]
+    pub seq: i64,
+    /// The entity type (`Article`, `Section`, ...).
+    pub entity_type: String,
+    /// The entity's id.
+    pub entity_id: i64,
+    /// Upsert or delete.
+    pub op: ChangeOp,
+    /// Whether the entity, after the change, is visible to the public.
+    pub public: bool,
+    /// When the change was committed (approximately: the writer's clock).
+    pub changed_at: DateTimeUtc,
+}
+
+/// No navigable relations.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
