@@ -11,6 +11,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::{DefaultOnRequest, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
+use crate::auth::tokens::Keys;
 use crate::config::{Config, SeedDemo};
 use crate::db::Db;
 use crate::graphql::{NewsdeskSchema, build_schema};
@@ -26,11 +27,16 @@ pub struct AppState {
     pub schema: NewsdeskSchema,
     /// The configuration in force.
     pub config: Arc<Config>,
+    /// The token signing keys.
+    pub keys: Keys,
 }
 
 /// Why the app could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
+    /// The configuration is incomplete or inconsistent.
+    #[error("configuration: {0}")]
+    Config(String),
     /// The database could not be opened, migrated or seeded.
     #[error("database: {0}")]
     Database(#[from] DbErr),
@@ -42,6 +48,9 @@ pub enum StartupError {
         /// The cause.
         source: std::io::Error,
     },
+    /// A command could not do what it was asked.
+    #[error("{0}")]
+    Command(String),
     /// The server failed while running.
     #[error("server: {0}")]
     Serve(std::io::Error),
@@ -50,6 +59,7 @@ pub enum StartupError {
 impl AppState {
     /// Connects, migrates, and (as configured) seeds an empty database with the demo content.
     pub async fn start(config: Config) -> Result<Self, StartupError> {
+        let keys = Keys::load(&config).map_err(StartupError::Config)?;
         let db = Db::connect(&config).await?;
         db.migrate().await?;
         let seed_demo = match config.seed_demo {
@@ -66,6 +76,7 @@ impl AppState {
             db,
             schema,
             config: Arc::new(config),
+            keys,
         })
     }
 }
@@ -104,7 +115,8 @@ pub async fn serve(state: AppState) -> Result<(), StartupError> {
         .await
         .map_err(|source| StartupError::Bind { addr, source })?;
     tracing::info!(%addr, "serving GraphQL at http://{addr}/graphql");
-    axum::serve(listener, router(state))
+    let service = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(StartupError::Serve)?;

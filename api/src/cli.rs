@@ -3,7 +3,10 @@
 use clap::error::{ContextKind, ContextValue};
 use clap::{CommandFactory, Parser, Subcommand};
 
+use entities::enums::UserRole;
+
 use crate::app::{self, AppState, StartupError};
+use crate::auth::users;
 use crate::config::{Config, LogFormat};
 use crate::db::Db;
 use crate::graphql;
@@ -37,6 +40,92 @@ pub enum Command {
     },
     /// Print the GraphQL schema (SDL) and exit.
     Schema,
+    /// Manage user accounts. Passwords are read from standard input (one line) or from
+    /// NEWSDESK_USER_PASSWORD, never from a flag.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+/// `newsdesk user ...`
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user.
+    Add {
+        /// Login email.
+        #[arg(long)]
+        email: String,
+        /// Role: admin, editor, author or integrator.
+        #[arg(long, value_parser = parse_role)]
+        role: UserRole,
+        /// Name shown in revisions; defaults to the email.
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Set a new password; ends every session of the user.
+    Passwd {
+        /// Login email.
+        #[arg(long)]
+        email: String,
+    },
+    /// Disable a user; ends every session.
+    Disable {
+        /// Login email.
+        #[arg(long)]
+        email: String,
+    },
+}
+
+fn parse_role(value: &str) -> Result<UserRole, String> {
+    match value.to_ascii_lowercase().as_str() {
+        "admin" => Ok(UserRole::Admin),
+        "editor" => Ok(UserRole::Editor),
+        "author" => Ok(UserRole::Author),
+        "integrator" => Ok(UserRole::Integrator),
+        _ => Err("expected admin, editor, author or integrator".into()),
+    }
+}
+
+/// The password for `user add` and `user passwd`: NEWSDESK_USER_PASSWORD, else one line of
+/// standard input.
+fn read_password() -> Result<String, StartupError> {
+    if let Ok(password) = std::env::var("NEWSDESK_USER_PASSWORD") {
+        return Ok(password);
+    }
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).map_err(|error| {
+        StartupError::Config(format!(
+            "cannot read the password from standard input: {error}"
+        ))
+    })?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+async fn run_user(config: &Config, command: UserCommand) -> Result<(), StartupError> {
+    let db = Db::connect(config).await?;
+    db.migrate().await?;
+    let result = match command {
+        UserCommand::Add { email, role, name } => {
+            let password = read_password()?;
+            let name = name.unwrap_or_else(|| email.clone());
+            users::create(&db.conn, &email, &name, role, password)
+                .await
+                .map(|user| {
+                    tracing::info!(email = %user.email, role = ?user.role, "user created");
+                })
+        }
+        UserCommand::Passwd { email } => {
+            let password = read_password()?;
+            users::set_password(&db.conn, &email, password)
+                .await
+                .map(|()| {
+                    tracing::info!(%email, "password changed; sessions ended");
+                })
+        }
+        UserCommand::Disable { email } => users::disable(&db.conn, &email).await.map(|()| {
+            tracing::info!(%email, "user disabled; sessions ended");
+        }),
+    };
+    result.map_err(|error| StartupError::Command(error.to_string()))
 }
 
 impl Cli {
@@ -127,6 +216,7 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
             }
             Ok(())
         }
+        Command::User(command) => run_user(&cli.config, command).await,
         Command::Schema => Ok(()),
     }
 }

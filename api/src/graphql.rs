@@ -3,6 +3,7 @@
 
 mod extension;
 pub mod loaders;
+mod mutation;
 mod prefetch;
 mod query;
 pub mod types;
@@ -10,26 +11,29 @@ pub mod types;
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
-use async_graphql::{Context, EmptyMutation, EmptySubscription, Schema};
+use async_graphql::{Context, EmptySubscription, Schema};
 use sea_orm::DatabaseConnection;
 
 pub use extension::{ErrorCodes, with_code};
 use loaders::Loaders;
+pub use mutation::Mutation;
 pub use query::Query;
 
+use crate::app::AppState;
 use crate::config::GraphqlLimits;
 use crate::content::Viewer;
 use crate::error::{AppError, GraphqlResultExt};
 use crate::pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageArgs};
 
 /// The Newsdesk schema.
-pub type NewsdeskSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+pub type NewsdeskSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// Builds the schema with the configured limits.
 pub fn build_schema(limits: &GraphqlLimits) -> NewsdeskSchema {
-    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .limit_directives(limits.max_directives)
@@ -60,13 +64,33 @@ pub struct RequestContext {
     pub viewer: Viewer,
     /// This request's DataLoader.
     pub loader: DataLoader<Loaders, HashMapCache>,
+    /// The app, for keys and configuration.
+    pub app: AppState,
+    /// The client's address, for login rate limits.
+    pub client: String,
+    /// Set by the first `login` of an HTTP request (shared by every operation of a batch), so
+    /// that aliases and batches cannot try several passwords at once.
+    pub login_tried: Arc<AtomicBool>,
 }
 
 impl RequestContext {
-    /// A fresh context for one request.
-    pub fn new(db: DatabaseConnection, viewer: Viewer) -> Self {
+    /// A fresh context for one operation.
+    pub fn new(
+        app: AppState,
+        viewer: Viewer,
+        client: String,
+        login_tried: Arc<AtomicBool>,
+    ) -> Self {
+        let db = app.db.conn.clone();
         let loader = loaders::request_loader(db.clone(), viewer.clone());
-        Self { db, viewer, loader }
+        Self {
+            db,
+            viewer,
+            loader,
+            app,
+            client,
+            login_tried,
+        }
     }
 }
 

@@ -24,10 +24,19 @@ pub enum Kind {
     Media,
     /// A tag.
     Tag,
+    /// A revision of an article.
+    ArticleRevision,
+    /// A user account.
+    User,
+    /// An API token.
+    ApiToken,
 }
 
 impl Kind {
-    const ALL: [Kind; 8] = [
+    const ALL: [Kind; 11] = [
+        Kind::ArticleRevision,
+        Kind::User,
+        Kind::ApiToken,
         Kind::Article,
         Kind::Section,
         Kind::Institution,
@@ -49,6 +58,9 @@ impl Kind {
             Kind::Agreement => "Agreement",
             Kind::Media => "Media",
             Kind::Tag => "Tag",
+            Kind::ArticleRevision => "ArticleRevision",
+            Kind::User => "User",
+            Kind::ApiToken => "ApiToken",
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod content;
 pub mod db;
+pub mod editorial;
 pub mod error;
 pub mod graphql;
 pub mod http;

@@ -23,6 +23,22 @@ use serde_json::{Value, json};
 /// Environment variable naming the PostgreSQL database for tests.
 pub const POSTGRES_ENV: &str = "NEWSDESK_TEST_POSTGRES_URL";
 
+/// The token signing secret of every test app, so tests can forge tokens to prove they fail.
+pub const TEST_JWT_SECRET: &str = "a test secret that is at least thirty-two bytes long";
+
+/// A user made for a test.
+#[derive(Debug, Clone)]
+pub struct TestUser {
+    /// The user id.
+    pub id: i64,
+    /// Login email.
+    pub email: String,
+    /// Password.
+    pub password: String,
+    /// A valid access token.
+    pub token: String,
+}
+
 /// The database a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -136,7 +152,7 @@ impl TestApp {
             .join("newsdesk-tests")
             .join(unique_name());
         let data_dir = folder.to_string_lossy().into_owned();
-        let mut args = vec!["--data-dir", &data_dir];
+        let mut args = vec!["--data-dir", &data_dir, "--jwt-secret", TEST_JWT_SECRET];
         args.extend_from_slice(extra_args);
         Self::start(Backend::Sqlite, &args, Cleanup::Folder(folder.clone())).await
     }
@@ -165,6 +181,8 @@ impl TestApp {
             &schema,
             "--db-max-connections",
             "4",
+            "--jwt-secret",
+            TEST_JWT_SECRET,
         ];
         args.extend_from_slice(extra_args);
         let cleanup = Cleanup::Schema {
@@ -236,15 +254,87 @@ impl TestApp {
 
     /// POSTs a GraphQL request as JSON and returns the raw response.
     pub async fn post_graphql(&self, query: &str, variables: Value) -> TestResponse {
+        self.post_graphql_as(None, query, variables).await
+    }
+
+    /// POSTs a GraphQL request with a bearer token.
+    pub async fn post_graphql_as(
+        &self,
+        token: Option<&str>,
+        query: &str,
+        variables: Value,
+    ) -> TestResponse {
         let body = json!({ "query": query, "variables": variables }).to_string();
-        let request = Request::builder()
+        let mut request = Request::builder()
             .method(Method::POST)
             .uri("/graphql")
             .header(header::CONTENT_TYPE, "application/json")
-            .header(header::ACCEPT, "application/graphql-response+json")
+            .header(header::ACCEPT, "application/graphql-response+json");
+        if let Some(token) = token {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        let request = request
             .body(Body::from(body))
             .unwrap_or_else(|error| panic!("bad request: {error}"));
         self.send(request).await
+    }
+
+    /// Runs an operation as `token` that must succeed; returns `data`.
+    pub async fn query_as(&self, token: &str, query: &str, variables: Value) -> Value {
+        let response = self.post_graphql_as(Some(token), query, variables).await;
+        let body = response.json();
+        assert_eq!(response.status, StatusCode::OK, "unexpected status: {body}");
+        assert!(body.get("errors").is_none(), "unexpected errors: {body}");
+        body["data"].clone()
+    }
+
+    /// Runs an operation as `token` (or anonymously) that must fail; returns the first error's
+    /// code and `extensions.field`.
+    pub async fn error_as(
+        &self,
+        token: Option<&str>,
+        query: &str,
+        variables: Value,
+    ) -> (String, Option<String>) {
+        let body = self.post_graphql_as(token, query, variables).await.json();
+        let error = &body["errors"][0];
+        assert!(!error.is_null(), "expected an error: {body}");
+        (
+            error["extensions"]["code"]
+                .as_str()
+                .unwrap_or("<no code>")
+                .to_owned(),
+            error["extensions"]["field"].as_str().map(str::to_owned),
+        )
+    }
+
+    /// Creates a user with the production code and logs them in over GraphQL.
+    pub async fn user(&self, role: entities::enums::UserRole) -> TestUser {
+        let email = format!(
+            "{}-{}@example.org",
+            format!("{role:?}").to_lowercase(),
+            uuid::Uuid::new_v4().simple()
+        );
+        let password = "a long enough password".to_owned();
+        let user = newsdesk::auth::users::create(self.db(), &email, &email, role, password.clone())
+            .await
+            .unwrap_or_else(|error| panic!("cannot create user: {error}"));
+        let data = self
+            .query(
+                "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }",
+                json!({ "e": email, "p": password }),
+            )
+            .await;
+        let token = data["login"]["accessToken"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        TestUser {
+            id: user.id,
+            email,
+            password,
+            token,
+        }
     }
 
     /// Runs a query that must succeed without errors; returns `data`.

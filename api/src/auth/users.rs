@@ -78,6 +78,11 @@ async fn find_by_email<C: ConnectionTrait>(db: &C, email: &str) -> AppResult<use
         .ok_or(AppError::NotFound { what: "user" })
 }
 
+/// A user by id.
+pub async fn find<C: ConnectionTrait>(db: &C, id: i64) -> AppResult<Option<user::Model>> {
+    Ok(user::Entity::find_by_id(id).one(db).await?)
+}
+
 /// Revokes every refresh token of a user.
 pub async fn revoke_sessions<C: ConnectionTrait>(db: &C, user_id: i64) -> AppResult<()> {
     refresh_token::Entity::update_many()

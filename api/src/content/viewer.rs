@@ -2,8 +2,10 @@
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use entities::article;
-use entities::enums::ArticleStatus;
+use entities::enums::{ArticleStatus, UserRole};
 use sea_orm::{ColumnTrait, Condition};
+
+use crate::auth::Identity;
 
 /// The caller of a request, fixed for the whole request (including the clock, so that every
 /// part of one response agrees on what "now" is).
@@ -11,17 +13,22 @@ use sea_orm::{ColumnTrait, Condition};
 pub struct Viewer {
     now: DateTime<Utc>,
     site_offset: FixedOffset,
+    identity: Option<Identity>,
 }
 
 impl Viewer {
     /// An anonymous reader of the public site, as of now.
     pub fn public(site_offset: FixedOffset) -> Self {
-        Self::public_at(Utc::now(), site_offset)
+        Self::new(None, site_offset)
     }
 
-    /// An anonymous reader as of `now`.
-    pub fn public_at(now: DateTime<Utc>, site_offset: FixedOffset) -> Self {
-        Self { now, site_offset }
+    /// A caller with (or without) verified credentials, as of now.
+    pub fn new(identity: Option<Identity>, site_offset: FixedOffset) -> Self {
+        Self {
+            now: Utc::now(),
+            site_offset,
+            identity,
+        }
     }
 
     /// The request's clock.
@@ -34,16 +41,49 @@ impl Viewer {
         self.now.with_timezone(&self.site_offset).date_naive()
     }
 
-    /// The articles this viewer may see: for the public, published ones whose publication time
-    /// has passed. Every query that returns articles, directly or through a relation, applies it.
-    pub fn article_condition(&self) -> Condition {
+    /// The caller's verified identity, if any.
+    pub fn identity(&self) -> Option<&Identity> {
+        self.identity.as_ref()
+    }
+
+    /// The caller's role, if authenticated.
+    pub fn role(&self) -> Option<UserRole> {
+        self.identity.as_ref().map(|identity| identity.role)
+    }
+
+    /// The caller's user id, if a user.
+    pub fn user_id(&self) -> Option<i64> {
+        self.identity.as_ref().and_then(|identity| identity.user_id)
+    }
+
+    fn public_articles(&self) -> Condition {
         Condition::all()
             .add(article::Column::Status.eq(ArticleStatus::Published))
             .add(article::Column::PublishedAt.lte(self.now))
     }
 
+    /// The articles this viewer may see. The public (and integrators) see published articles
+    /// whose publication time has passed; authors also see their own unpublished work; editors
+    /// and admins see everything. Every query that returns articles, directly or through a
+    /// relation, applies it.
+    pub fn article_condition(&self) -> Condition {
+        match (self.role(), self.user_id()) {
+            (Some(UserRole::Admin | UserRole::Editor), _) => Condition::all(),
+            (Some(UserRole::Author), Some(user)) => Condition::any()
+                .add(self.public_articles())
+                .add(article::Column::OwnerId.eq(user)),
+            _ => self.public_articles(),
+        }
+    }
+
     /// The same rule for one loaded row.
     pub fn can_see_article(&self, row: &article::Model) -> bool {
-        row.status == ArticleStatus::Published && row.published_at.is_some_and(|at| at <= self.now)
+        let public = row.status == ArticleStatus::Published
+            && row.published_at.is_some_and(|at| at <= self.now);
+        match (self.role(), self.user_id()) {
+            (Some(UserRole::Admin | UserRole::Editor), _) => true,
+            (Some(UserRole::Author), Some(user)) => public || row.owner_id == Some(user),
+            _ => public,
+        }
     }
 }

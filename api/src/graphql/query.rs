@@ -3,9 +3,10 @@
 use async_graphql::{Context, ID, MergedObject, Object, Result};
 
 use super::types::{
-    Agreement, AgreementConnection, AgreementFilterInput, Article, ArticleConnection,
-    ArticleFilterInput, ArticleOrder, Institution, InstitutionConnection, InstitutionFilterInput,
-    ListTotal, Locale, Node, Person, PersonConnection, Section, connection,
+    Agreement, AgreementConnection, AgreementFilterInput, ApiToken, Article, ArticleConnection,
+    ArticleFilterInput, ArticleOrder, AuditEntry, Institution, InstitutionConnection,
+    InstitutionFilterInput, ListTotal, Locale, Node, Person, PersonConnection, Section, User,
+    connection,
 };
 use super::{load, missing, page_args, prefetch, request};
 use crate::content::{articles, institutions, people};
@@ -25,7 +26,65 @@ pub struct Query(
     InstitutionQuery,
     PersonQuery,
     AgreementQuery,
+    AccountQuery,
 );
+
+/// The caller's account, API tokens and the audit log.
+#[derive(Default)]
+pub struct AccountQuery;
+
+#[Object]
+impl AccountQuery {
+    /// The logged-in user; null for anonymous callers and API tokens.
+    async fn me(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        let request = request(ctx)?;
+        let Some(id) = request.viewer.user_id() else {
+            return Ok(None);
+        };
+        Ok(crate::auth::users::find(&request.db, id)
+            .await
+            .gql()?
+            .map(User))
+    }
+
+    /// Every API token, newest first (admins only).
+    async fn api_tokens(&self, ctx: &Context<'_>) -> Result<Vec<ApiToken>> {
+        let request = request(ctx)?;
+        crate::editorial::permissions::administer(&request.viewer).gql()?;
+        let rows = crate::auth::api_tokens::list(&request.db).await.gql()?;
+        Ok(rows.into_iter().map(ApiToken).collect())
+    }
+
+    /// The latest audited mutations, newest first (admins only).
+    async fn audit_log(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 50, desc = "How many entries, at most 100.")] first: i32,
+        #[graphql(desc = "Only entries about this type (`Article`, `Person`, ...).")]
+        entity_type: Option<String>,
+        #[graphql(desc = "Only entries about this entity.")] entity: Option<ID>,
+    ) -> Result<Vec<AuditEntry>> {
+        let request = request(ctx)?;
+        crate::editorial::permissions::administer(&request.viewer).gql()?;
+        if !(1..=100).contains(&first) {
+            return Err(AppError::bad_input("first", "between 1 and 100").to_graphql());
+        }
+        let entity = match &entity {
+            Some(id) => Some(crate::ids::decode("entity", id).gql()?),
+            None => None,
+        };
+        let entity_type = entity_type.or_else(|| entity.map(|(kind, _)| kind.name().to_owned()));
+        let rows = crate::editorial::journal::entries(
+            &request.db,
+            first as u64,
+            entity_type.as_deref(),
+            entity.map(|(_, id)| id),
+        )
+        .await
+        .gql()?;
+        Ok(rows.into_iter().map(AuditEntry).collect())
+    }
+}
 
 /// `node` and `nodes`.
 #[derive(Default)]
@@ -76,6 +135,15 @@ impl ArticleQuery {
             prefetch::articles(ctx, ctx.look_ahead(), std::slice::from_ref(row)).await?;
         }
         Ok(row.map(Article))
+    }
+
+    /// The article a preview token opens, whatever its status, until the token expires.
+    async fn article_preview(&self, ctx: &Context<'_>, token: String) -> Result<Article> {
+        let request = request(ctx)?;
+        let row = crate::editorial::articles::open_preview(&request.db, &request.app.keys, &token)
+            .await
+            .gql()?;
+        Ok(Article(row))
     }
 
     /// The articles the caller may see, newest first unless `orderBy` says otherwise.

@@ -1,6 +1,7 @@
 //! GraphQL output and input types. They wrap entity rows but are not table rows: renaming a
 //! column changes the `From` mapping here, not the public schema.
 
+mod account;
 mod agreement;
 mod article;
 mod connection;
@@ -11,6 +12,7 @@ mod person;
 mod scalars;
 mod section;
 
+pub use account::{ApiToken, ArticleRevision, AuditEntry, CreatedApiToken, Session, User};
 pub use agreement::{Agreement, AgreementFilterInput, AgreementParty, Signatory};
 pub(crate) use agreement::{AgreementListArgs, agreement_connection};
 pub use article::{Article, ArticleFilterInput, Byline, Media, PersonMention, Tag};

@@ -13,8 +13,17 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::{Value, json};
 
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use axum::Extension;
+use axum::extract::ConnectInfo;
+
 use crate::app::AppState;
+use crate::auth::{Identity, api_tokens};
 use crate::content::Viewer;
+use crate::error::AppError;
 use crate::error::ErrorCode;
 use crate::graphql::{RequestContext, with_code};
 
@@ -124,8 +133,88 @@ enum Outcome {
     DocumentRefused(Vec<ServerError>),
 }
 
+/// Who sent the HTTP request.
+struct Caller {
+    identity: Option<Identity>,
+    client: String,
+    login_tried: Arc<AtomicBool>,
+}
+
+type Peer = Option<Extension<ConnectInfo<SocketAddr>>>;
+
+/// Checks the `Authorization` header: a bearer access token (JWT) or API token. No header means
+/// an anonymous caller; a header that does not check out is refused with 401.
+async fn caller(
+    state: &AppState,
+    headers: &HeaderMap,
+    peer: Peer,
+    media: Media,
+) -> Result<Caller, Response> {
+    let forwarded = state
+        .config
+        .trust_forwarded_for
+        .then(|| {
+            headers
+                .get("x-forwarded-for")
+                .and_then(|value| value.to_str().ok())
+        })
+        .flatten()
+        .and_then(|value| value.split(',').next())
+        .map(|value| value.trim().to_owned());
+    let client = forwarded
+        .or_else(|| peer.map(|Extension(ConnectInfo(addr))| addr.ip().to_string()))
+        .unwrap_or_else(|| "unknown".to_owned());
+    let login_tried = Arc::new(AtomicBool::new(false));
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(Caller {
+            identity: None,
+            client,
+            login_tried,
+        });
+    };
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|token| !token.is_empty());
+    let identity = match token {
+        None => Err(AppError::Unauthenticated(
+            "use `Authorization: Bearer <token>`",
+        )),
+        Some(token) if token.starts_with(api_tokens::PREFIX) => {
+            api_tokens::authenticate(&state.db.conn, token).await
+        }
+        Some(token) => state.keys.verify_access(token),
+    };
+    match identity {
+        Ok(identity) => Ok(Caller {
+            identity: Some(identity),
+            client,
+            login_tried,
+        }),
+        Err(error) => {
+            let code = error.code();
+            error.log();
+            let message = if code == ErrorCode::InternalServerError {
+                "internal server error".to_owned()
+            } else {
+                error.to_string()
+            };
+            let mut response = request_error(code, media, message);
+            if code == ErrorCode::Unauthenticated {
+                response
+                    .headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            Err(response)
+        }
+    }
+}
+
 async fn run(
     state: &AppState,
+    caller: &Caller,
     mut request: async_graphql::Request,
     is_get: bool,
     media: Media,
@@ -174,8 +263,14 @@ async fn run(
         ));
     }
 
-    let viewer = Viewer::public(state.config.site_utc_offset);
-    let request = request.data(RequestContext::new(state.db.conn.clone(), viewer));
+    let viewer = Viewer::new(caller.identity.clone(), state.config.site_utc_offset);
+    let context = RequestContext::new(
+        state.clone(),
+        viewer,
+        caller.client.clone(),
+        caller.login_tried.clone(),
+    );
+    let request = request.data(context);
     let response = state.schema.execute(request).await;
     let refused = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
@@ -207,6 +302,7 @@ fn respond(outcome: Outcome, media: Media) -> Response {
 /// `GET /graphql`: GraphiQL for a browser, otherwise a query from the URL parameters.
 pub async fn get(
     State(state): State<AppState>,
+    peer: Peer,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
@@ -237,11 +333,20 @@ pub async fn get(
             );
         }
     };
-    respond(run(&state, request, true, media).await, media)
+    let caller = match caller(&state, &headers, peer, media).await {
+        Ok(caller) => caller,
+        Err(response) => return response,
+    };
+    respond(run(&state, &caller, request, true, media).await, media)
 }
 
 /// `POST /graphql`: a JSON body with `query`, `operationName`, `variables`, `extensions`.
-pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+pub async fn post(
+    State(state): State<AppState>,
+    peer: Peer,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
     let Some(media) = negotiate(&headers) else {
         return request_error(
             ErrorCode::NotAcceptable,
@@ -288,12 +393,16 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body)
         Err(_) => return too_large(),
     };
 
+    let caller = match caller(&state, &headers, peer, media).await {
+        Ok(caller) => caller,
+        Err(response) => return response,
+    };
     let is_batch = bytes.iter().find(|byte| !byte.is_ascii_whitespace()) == Some(&b'[');
     if is_batch {
-        return post_batch(&state, &bytes, media).await;
+        return post_batch(&state, &caller, &bytes, media).await;
     }
     match serde_json::from_slice::<async_graphql::Request>(&bytes) {
-        Ok(request) => respond(run(&state, request, false, media).await, media),
+        Ok(request) => respond(run(&state, &caller, request, false, media).await, media),
         Err(error) => request_error(
             ErrorCode::BadRequest,
             media,
@@ -302,7 +411,7 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body)
     }
 }
 
-async fn post_batch(state: &AppState, bytes: &[u8], media: Media) -> Response {
+async fn post_batch(state: &AppState, caller: &Caller, bytes: &[u8], media: Media) -> Response {
     let limits = &state.config.graphql;
     if !limits.batch {
         return request_error(
@@ -330,7 +439,7 @@ async fn post_batch(state: &AppState, bytes: &[u8], media: Media) -> Response {
     }
     let mut bodies = Vec::with_capacity(requests.len());
     for request in requests {
-        let value = match run(state, request, false, media).await {
+        let value = match run(state, caller, request, false, media).await {
             Outcome::Executed(response) => serde_json::to_value(&response).unwrap_or(Value::Null),
             Outcome::DocumentRefused(errors) => json!({ "errors": errors }),
             Outcome::Refused(_) => {

@@ -159,6 +159,20 @@ impl Article {
         markdown::to_text(&self.0.body)
     }
 
+    /// Incremented on every save; send it back with updates.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+
+    /// Saved states of the article, newest first (for editors and authors; empty for others).
+    async fn revisions(&self, ctx: &Context<'_>) -> Result<Vec<super::ArticleRevision>> {
+        let request = request(ctx)?;
+        let rows = crate::editorial::articles::revisions(&request.db, &request.viewer, self.0.id)
+            .await
+            .gql()?;
+        Ok(rows.into_iter().map(super::ArticleRevision).collect())
+    }
+
     /// Workflow status.
     async fn status(&self) -> ArticleStatus {
         self.0.status.into()

@@ -1,0 +1,29 @@
+//! The editorial write path: permissions, validation, the commands that change content, and the
+//! records every change leaves (revision, audit entry, change-log row), all in one transaction.
+
+pub mod articles;
+pub mod catalog;
+pub mod journal;
+pub mod permissions;
+pub mod validate;
+
+use sea_orm::{DbErr, SqlErr};
+
+use crate::error::AppError;
+
+/// Maps a constraint violation to a field error; anything else stays a database error.
+pub(crate) fn constraint_error(error: DbErr, field: &'static str, what: &str) -> AppError {
+    match error.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => AppError::Conflict {
+            field,
+            message: format!("{what} is already taken"),
+        },
+        Some(SqlErr::ForeignKeyConstraintViolation(_)) => AppError::Conflict {
+            field,
+            message: format!(
+                "{what} is still referenced, or refers to something that does not exist"
+            ),
+        },
+        _ => AppError::Database(error),
+    }
+}

@@ -1,0 +1,1 @@
+//! Commands for sections, institutions, people, positions and agreements.

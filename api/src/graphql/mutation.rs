@@ -1,0 +1,526 @@
+//! The root `Mutation`: accounts and sessions, and the editorial write path. Resolvers decode
+//! IDs and call one domain command each; permissions and validation live in the domain.
+
+use std::sync::atomic::Ordering;
+
+use async_graphql::{
+    Context, ID, InputObject, MaybeUndefined, MergedObject, Object, Result, SimpleObject,
+};
+use chrono::{DateTime, Utc};
+
+use super::request;
+use super::types::{ApiToken, Article, CreatedApiToken, Locale, MentionRole, Session, User};
+use crate::auth::api_tokens;
+use crate::auth::sessions::{self, Lifetimes};
+use crate::editorial::articles::{self, ArticleFields, ArticlePatch, MediaFields, MentionFields};
+use crate::editorial::permissions;
+use crate::error::{AppError, AppResult, GraphqlResultExt};
+use crate::ids::{self, Kind};
+
+/// Every mutation root field.
+#[derive(MergedObject, Default)]
+pub struct Mutation(SessionMutation, ArticleMutation);
+
+fn lifetimes(ctx: &Context<'_>) -> Result<Lifetimes> {
+    let config = &request(ctx)?.app.config;
+    Ok(Lifetimes {
+        access: config.access_token_ttl,
+        refresh: config.refresh_token_ttl,
+    })
+}
+
+fn session(value: sessions::Session) -> Session {
+    Session {
+        access_token: value.access_token,
+        access_token_expires_at: value.access_expires_at,
+        refresh_token: value.refresh_token,
+        refresh_token_expires_at: value.refresh_expires_at,
+        user: User(value.user),
+    }
+}
+
+/// Logging in and out, and API tokens.
+#[derive(Default)]
+pub struct SessionMutation;
+
+#[Object]
+impl SessionMutation {
+    /// Exchanges an email and password for an access token and a refresh token. A wrong email
+    /// and a wrong password get the same error; failed attempts are limited per account and
+    /// per client address; one request (aliases and batches included) may try one password.
+    async fn login(&self, ctx: &Context<'_>, email: String, password: String) -> Result<Session> {
+        let request = request(ctx)?;
+        if request.login_tried.swap(true, Ordering::SeqCst) {
+            return Err(AppError::bad_input("password", "one login per request").to_graphql());
+        }
+        let config = &request.app.config;
+        sessions::login(
+            &request.db,
+            &request.app.keys,
+            lifetimes(ctx)?,
+            config.login_attempts,
+            &email,
+            password,
+            &request.client,
+        )
+        .await
+        .map(session)
+        .gql()
+    }
+
+    /// Exchanges a refresh token for a new pair. Each refresh token works once; presenting a
+    /// used one revokes every token of its login.
+    async fn refresh_token(&self, ctx: &Context<'_>, refresh_token: String) -> Result<Session> {
+        let request = request(ctx)?;
+        sessions::refresh(
+            &request.db,
+            &request.app.keys,
+            lifetimes(ctx)?,
+            &refresh_token,
+        )
+        .await
+        .map(session)
+        .gql()
+    }
+
+    /// Revokes the refresh token and every token of the same login. Always succeeds.
+    async fn logout(&self, ctx: &Context<'_>, refresh_token: String) -> Result<bool> {
+        let request = request(ctx)?;
+        sessions::logout(&request.db, &refresh_token).await.gql()?;
+        Ok(true)
+    }
+
+    /// Creates an API token for an integrator (admins only). The token is shown once.
+    async fn create_api_token(
+        &self,
+        ctx: &Context<'_>,
+        name: String,
+        scopes: Vec<String>,
+    ) -> Result<CreatedApiToken> {
+        let request = request(ctx)?;
+        let admin = permissions::administer(&request.viewer).gql()?;
+        let (row, token) = api_tokens::create(&request.db, admin.user_id, &name, scopes)
+            .await
+            .gql()?;
+        crate::editorial::journal::audit(&request.db, &admin, "createApiToken", "ApiToken", row.id)
+            .await
+            .gql()?;
+        Ok(CreatedApiToken {
+            token,
+            api_token: ApiToken(row),
+        })
+    }
+
+    /// Revokes an API token (admins only).
+    async fn revoke_api_token(&self, ctx: &Context<'_>, id: ID) -> Result<ApiToken> {
+        let request = request(ctx)?;
+        let admin = permissions::administer(&request.viewer).gql()?;
+        let id = ids::decode_as("id", Kind::ApiToken, &id).gql()?;
+        let row = api_tokens::revoke(&request.db, id).await.gql()?;
+        crate::editorial::journal::audit(&request.db, &admin, "revokeApiToken", "ApiToken", row.id)
+            .await
+            .gql()?;
+        Ok(ApiToken(row))
+    }
+}
+
+/// A photo or other media item of an article, in the order given.
+#[derive(InputObject)]
+pub struct MediaInput {
+    /// File URL (http or https).
+    pub url: Option<String>,
+    /// Caption as printed.
+    pub caption: Option<String>,
+    /// Text alternative.
+    pub alt_text: Option<String>,
+    /// Photographer or source.
+    pub credit: Option<String>,
+    /// Width in pixels.
+    pub width: Option<i32>,
+    /// Height in pixels.
+    pub height: Option<i32>,
+}
+
+/// A person named in an article.
+#[derive(InputObject)]
+pub struct PersonMentionInput {
+    /// The person (a `Person` ID).
+    pub person: ID,
+    /// Why they are named; at least one.
+    pub roles: Vec<MentionRole>,
+    /// Their title as printed in the article.
+    pub title_as_printed: Option<String>,
+}
+
+/// A new article. It starts as a draft owned by the caller.
+#[derive(InputObject)]
+pub struct CreateArticleInput {
+    /// Headline, 1 to 500 characters.
+    pub title: String,
+    /// URL slug; generated from the title (Chinese transliterated) when omitted.
+    pub slug: Option<String>,
+    /// Standfirst.
+    pub summary: Option<String>,
+    /// Body in Markdown.
+    pub body: String,
+    /// The section (a `Section` ID).
+    pub section: ID,
+    /// Language.
+    #[graphql(default_with = "Locale::En")]
+    pub locale: Locale,
+    /// Byline unit (an `Institution` ID).
+    pub source_institution: Option<ID>,
+    /// The original this article translates (an `Article` ID).
+    pub translation_of: Option<ID>,
+    /// Byline authors, in order (`Person` IDs).
+    #[graphql(default)]
+    pub authors: Vec<ID>,
+    /// Media, in order.
+    #[graphql(default)]
+    pub media: Vec<MediaInput>,
+    /// People named, in order.
+    #[graphql(default)]
+    pub people: Vec<PersonMentionInput>,
+    /// Institutions named, in order (`Institution` IDs).
+    #[graphql(default)]
+    pub institutions: Vec<ID>,
+    /// Related agreements, in order (`Agreement` IDs).
+    #[graphql(default)]
+    pub agreements: Vec<ID>,
+    /// Tag slugs, in order; new tags are created.
+    #[graphql(default)]
+    pub tags: Vec<String>,
+}
+
+/// Changes to an article. Omitted fields keep their value; `null` clears a nullable one; a list
+/// given replaces the whole list.
+#[derive(InputObject)]
+pub struct UpdateArticleInput {
+    /// The article.
+    pub id: ID,
+    /// The version you read; a stale one is refused with `CONFLICT`.
+    pub version: i32,
+    /// Headline.
+    pub title: Option<String>,
+    /// URL slug.
+    pub slug: Option<String>,
+    /// Standfirst.
+    pub summary: MaybeUndefined<String>,
+    /// Body in Markdown.
+    pub body: Option<String>,
+    /// Section.
+    pub section: Option<ID>,
+    /// Language.
+    pub locale: Option<Locale>,
+    /// Byline unit.
+    pub source_institution: MaybeUndefined<ID>,
+    /// The original this translates.
+    pub translation_of: MaybeUndefined<ID>,
+    /// Byline authors.
+    pub authors: Option<Vec<ID>>,
+    /// Media.
+    pub media: Option<Vec<MediaInput>>,
+    /// People named.
+    pub people: Option<Vec<PersonMentionInput>>,
+    /// Institutions named.
+    pub institutions: Option<Vec<ID>>,
+    /// Related agreements.
+    pub agreements: Option<Vec<ID>>,
+    /// Tag slugs.
+    pub tags: Option<Vec<String>>,
+}
+
+/// The article after a mutation.
+#[derive(SimpleObject)]
+pub struct ArticlePayload {
+    /// The article as saved.
+    pub article: Article,
+}
+
+/// What `deleteArticle` returns.
+#[derive(SimpleObject)]
+pub struct DeleteArticlePayload {
+    /// The ID of the deleted article.
+    pub deleted_id: ID,
+}
+
+/// A signed link to one article for a reviewer without an account.
+#[derive(SimpleObject)]
+pub struct PreviewToken {
+    /// Pass it to `articlePreview(token:)`.
+    pub token: String,
+    /// When it stops working.
+    pub expires_at: DateTime<Utc>,
+}
+
+fn decode_ids(field: &'static str, kind: Kind, values: Vec<ID>) -> AppResult<Vec<i64>> {
+    values
+        .iter()
+        .map(|id| ids::decode_as(field, kind, id))
+        .collect()
+}
+
+fn media(values: Vec<MediaInput>) -> Vec<MediaFields> {
+    values
+        .into_iter()
+        .map(|item| MediaFields {
+            url: item.url,
+            caption: item.caption,
+            alt_text: item.alt_text,
+            credit: item.credit,
+            width: item.width,
+            height: item.height,
+        })
+        .collect()
+}
+
+fn mentions(values: Vec<PersonMentionInput>) -> AppResult<Vec<MentionFields>> {
+    values
+        .into_iter()
+        .map(|mention| {
+            Ok(MentionFields {
+                person_id: ids::decode_as("input.people.person", Kind::Person, &mention.person)?,
+                roles: mention.roles.into_iter().map(Into::into).collect(),
+                title_as_printed: mention.title_as_printed,
+            })
+        })
+        .collect()
+}
+
+fn optional_id(
+    field: &'static str,
+    kind: Kind,
+    value: MaybeUndefined<ID>,
+) -> AppResult<Option<Option<i64>>> {
+    match value {
+        MaybeUndefined::Undefined => Ok(None),
+        MaybeUndefined::Null => Ok(Some(None)),
+        MaybeUndefined::Value(id) => Ok(Some(Some(ids::decode_as(field, kind, &id)?))),
+    }
+}
+
+impl CreateArticleInput {
+    fn into_fields(self) -> AppResult<ArticleFields> {
+        Ok(ArticleFields {
+            title: self.title,
+            slug: self.slug,
+            summary: self.summary,
+            body: self.body,
+            section_id: ids::decode_as("input.section", Kind::Section, &self.section)?,
+            locale: self.locale.into(),
+            source_institution_id: self
+                .source_institution
+                .map(|id| ids::decode_as("input.sourceInstitution", Kind::Institution, &id))
+                .transpose()?,
+            translation_of_id: self
+                .translation_of
+                .map(|id| ids::decode_as("input.translationOf", Kind::Article, &id))
+                .transpose()?,
+            authors: decode_ids("input.authors", Kind::Person, self.authors)?,
+            media: media(self.media),
+            people: mentions(self.people)?,
+            institutions: decode_ids("input.institutions", Kind::Institution, self.institutions)?,
+            agreements: decode_ids("input.agreements", Kind::Agreement, self.agreements)?,
+            tags: self.tags,
+        })
+    }
+}
+
+impl UpdateArticleInput {
+    fn into_patch(self) -> AppResult<(i64, i32, ArticlePatch)> {
+        let id = ids::decode_as("input.id", Kind::Article, &self.id)?;
+        let patch = ArticlePatch {
+            title: self.title,
+            slug: self.slug,
+            summary: match self.summary {
+                MaybeUndefined::Undefined => None,
+                MaybeUndefined::Null => Some(None),
+                MaybeUndefined::Value(summary) => Some(Some(summary)),
+            },
+            body: self.body,
+            section_id: self
+                .section
+                .map(|id| ids::decode_as("input.section", Kind::Section, &id))
+                .transpose()?,
+            locale: self.locale.map(Into::into),
+            source_institution_id: optional_id(
+                "input.sourceInstitution",
+                Kind::Institution,
+                self.source_institution,
+            )?,
+            translation_of_id: optional_id(
+                "input.translationOf",
+                Kind::Article,
+                self.translation_of,
+            )?,
+            authors: self
+                .authors
+                .map(|list| decode_ids("input.authors", Kind::Person, list))
+                .transpose()?,
+            media: self.media.map(media),
+            people: self.people.map(mentions).transpose()?,
+            institutions: self
+                .institutions
+                .map(|list| decode_ids("input.institutions", Kind::Institution, list))
+                .transpose()?,
+            agreements: self
+                .agreements
+                .map(|list| decode_ids("input.agreements", Kind::Agreement, list))
+                .transpose()?,
+            tags: self.tags,
+        };
+        Ok((id, self.version, patch))
+    }
+}
+
+/// The article workflow.
+#[derive(Default)]
+pub struct ArticleMutation;
+
+#[Object]
+impl ArticleMutation {
+    /// Creates a draft (authors, editors, admins).
+    async fn create_article(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateArticleInput,
+    ) -> Result<ArticlePayload> {
+        let request = request(ctx)?;
+        let fields = input.into_fields().gql()?;
+        let row = articles::create(&request.db, &request.viewer, fields)
+            .await
+            .gql()?;
+        Ok(ArticlePayload {
+            article: Article(row),
+        })
+    }
+
+    /// Changes an article (editors; authors their own drafts).
+    async fn update_article(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateArticleInput,
+    ) -> Result<ArticlePayload> {
+        let request = request(ctx)?;
+        let (id, version, patch) = input.into_patch().gql()?;
+        let row = articles::update(&request.db, &request.viewer, id, version, patch)
+            .await
+            .gql()?;
+        Ok(ArticlePayload {
+            article: Article(row),
+        })
+    }
+
+    /// Deletes an article (editors; authors their own drafts).
+    async fn delete_article(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: i32,
+    ) -> Result<DeleteArticlePayload> {
+        let request = request(ctx)?;
+        let article_id = ids::decode_as("id", Kind::Article, &id).gql()?;
+        articles::delete(&request.db, &request.viewer, article_id, version)
+            .await
+            .gql()?;
+        Ok(DeleteArticlePayload { deleted_id: id })
+    }
+
+    /// Publishes an article now, or at `at`: a future time schedules it, and it becomes visible
+    /// by itself when the time comes (editors).
+    async fn publish_article(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        at: Option<DateTime<Utc>>,
+        #[graphql(desc = "The version you read; checked when given.")] version: Option<i32>,
+    ) -> Result<ArticlePayload> {
+        let request = request(ctx)?;
+        let id = ids::decode_as("id", Kind::Article, &id).gql()?;
+        let row = articles::publish(&request.db, &request.viewer, id, at, version)
+            .await
+            .gql()?;
+        Ok(ArticlePayload {
+            article: Article(row),
+        })
+    }
+
+    /// Takes an article back to draft (editors).
+    async fn unpublish_article(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        #[graphql(desc = "The version you read; checked when given.")] version: Option<i32>,
+    ) -> Result<ArticlePayload> {
+        let request = request(ctx)?;
+        let id = ids::decode_as("id", Kind::Article, &id).gql()?;
+        let row = articles::unpublish(&request.db, &request.viewer, id, version)
+            .await
+            .gql()?;
+        Ok(ArticlePayload {
+            article: Article(row),
+        })
+    }
+
+    /// Archives an article (editors).
+    async fn archive_article(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        #[graphql(desc = "The version you read; checked when given.")] version: Option<i32>,
+    ) -> Result<ArticlePayload> {
+        let request = request(ctx)?;
+        let id = ids::decode_as("id", Kind::Article, &id).gql()?;
+        let row = articles::archive(&request.db, &request.viewer, id, version)
+            .await
+            .gql()?;
+        Ok(ArticlePayload {
+            article: Article(row),
+        })
+    }
+
+    /// Makes an old revision current, as a new revision.
+    async fn restore_article_revision(
+        &self,
+        ctx: &Context<'_>,
+        revision_id: ID,
+        version: i32,
+    ) -> Result<ArticlePayload> {
+        let request = request(ctx)?;
+        let revision = ids::decode_as("revisionId", Kind::ArticleRevision, &revision_id).gql()?;
+        let row = articles::restore_revision(&request.db, &request.viewer, revision, version)
+            .await
+            .gql()?;
+        Ok(ArticlePayload {
+            article: Article(row),
+        })
+    }
+
+    /// A signed link that lets a reviewer without an account read one article, draft or not,
+    /// until it expires.
+    async fn create_preview_token(
+        &self,
+        ctx: &Context<'_>,
+        article_id: ID,
+        #[graphql(default = 86400)] expires_in_seconds: i32,
+    ) -> Result<PreviewToken> {
+        let request = request(ctx)?;
+        if !(60..=2_592_000).contains(&expires_in_seconds) {
+            return Err(
+                AppError::bad_input("expiresInSeconds", "between 60 seconds and 30 days")
+                    .to_graphql(),
+            );
+        }
+        let id = ids::decode_as("articleId", Kind::Article, &article_id).gql()?;
+        let (token, expires_at) = articles::preview_token(
+            &request.db,
+            &request.viewer,
+            &request.app.keys,
+            id,
+            expires_in_seconds as u64,
+        )
+        .await
+        .gql()?;
+        Ok(PreviewToken { token, expires_at })
+    }
+}
