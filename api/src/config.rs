@@ -87,7 +87,8 @@ pub struct Config {
     #[arg(long, env = "NEWSDESK_REFRESH_TOKEN_TTL", global = true, default_value_t = 2_592_000, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(60..=31_536_000))]
     pub refresh_token_ttl: u64,
 
-    /// Failed logins allowed per account, and per client address, in 15 minutes.
+    /// Failed logins allowed per account in 15 minutes; a client address may have four times as
+    /// many.
     #[arg(long, env = "NEWSDESK_LOGIN_ATTEMPTS", global = true, default_value_t = 5, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub login_attempts: u32,
 

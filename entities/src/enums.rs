@@ -144,6 +144,7 @@ pub enum MentionRole {
     Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
 )]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "lowercase")]
 pub enum UserRole {
     /// Users, tokens and everything else.
     #[sea_orm(string_value = "admin")]

@@ -1,6 +1,8 @@
 //! Integration tests: the real app on a real database (SQLite, and PostgreSQL when configured),
 //! driven through the real router. Each `db_test!` runs once per database.
 
+mod auth;
+mod editorial;
 mod examples;
 mod migrations;
 mod pagination;
