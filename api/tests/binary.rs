@@ -1,13 +1,14 @@
 //! The real `newsdesk` binary, as a user runs it: start-up errors name the bad setting, the
 //! first start serves the demo content over HTTP, and SIGTERM shuts it down gracefully.
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::Read;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_newsdesk");
+mod common;
+
+use common::{BIN, free_port, http, wait_until_healthy};
 
 fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir()
@@ -15,49 +16,6 @@ fn temp_dir(name: &str) -> PathBuf {
         .join(format!("{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     dir
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .map(|addr| addr.port())
-        .unwrap_or_else(|error| panic!("no free port: {error}"))
-}
-
-/// One HTTP/1.1 request; returns the status line and the body.
-fn http(port: u16, method: &str, path: &str, body: &str) -> Option<(String, String)> {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .ok()?;
-    let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).ok()?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response).ok()?;
-    let status = response.lines().next()?.to_owned();
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, body)| body.to_owned())?;
-    Some((status, body))
-}
-
-fn wait_until_healthy(child: &mut Child, port: u16) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while Instant::now() < deadline {
-        if let Some((status, _)) = http(port, "GET", "/healthz", "") {
-            assert!(status.contains("200"), "{status}");
-            return;
-        }
-        if let Ok(Some(exit)) = child.try_wait() {
-            panic!("the server exited early: {exit}");
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let _ = child.kill();
-    panic!("the server did not become healthy");
 }
 
 #[test]
@@ -119,10 +77,10 @@ fn the_first_start_serves_the_demo_content_and_sigterm_stops_it_gracefully() {
 
     let query = r#"{"query":"{ article(slug: \"szpu-gxmpc-pairing-assistance-agreement-2024\") { byline { text } } }"}"#;
     let (status, body) =
-        http(port, "POST", "/graphql", query).unwrap_or_else(|| panic!("no answer"));
+        http(port, "POST", "/graphql", query, None).unwrap_or_else(|| panic!("no answer"));
     assert!(status.contains("200"), "{status}");
     assert!(body.contains("Pairing Support Office, Feng Min"), "{body}");
-    let (status, _) = http(port, "GET", "/readyz", "").unwrap_or_else(|| panic!("no answer"));
+    let (status, _) = http(port, "GET", "/readyz", "", None).unwrap_or_else(|| panic!("no answer"));
     assert!(status.contains("200"), "{status}");
 
     let killed = Command::new("kill")
