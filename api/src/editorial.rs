@@ -24,6 +24,13 @@ pub(crate) fn constraint_error(error: DbErr, field: &'static str, what: &str) ->
                 "{what} is still referenced, or refers to something that does not exist"
             ),
         },
+        // SQLite reports a RESTRICT action as code 1811, which SeaORM does not classify.
+        _ if error.to_string().contains("FOREIGN KEY constraint failed") => AppError::Conflict {
+            field,
+            message: format!(
+                "{what} is still referenced, or refers to something that does not exist"
+            ),
+        },
         _ => AppError::Database(error),
     }
 }

@@ -44,9 +44,19 @@ fn command(url: &str, schema: &str) -> Command {
 
 fn graphql(port: u16, token: &str, query: &str, variables: Value) -> Value {
     let body = json!({ "query": query, "variables": variables }).to_string();
-    let (status, body) = http(port, "POST", "/graphql", &body, Some(token).filter(|token| !token.is_empty())).unwrap_or_else(|| panic!("no answer on {port}"));
+    let (status, body) = http(
+        port,
+        "POST",
+        "/graphql",
+        &body,
+        Some(token).filter(|token| !token.is_empty()),
+    )
+    .unwrap_or_else(|| panic!("no answer on {port}"));
     let body: Value = serde_json::from_str(&body).unwrap_or_else(|_| panic!("not JSON: {body}"));
-    assert!(status.contains("200") && body.get("errors").is_none(), "{status}: {body}");
+    assert!(
+        status.contains("200") && body.get("errors").is_none(),
+        "{status}: {body}"
+    );
     body["data"].clone()
 }
 
@@ -63,7 +73,12 @@ fn write(ports: [u16; 2], token: String, section: String, writer: usize) -> usiz
             json!({ "input": { "title": format!("Writer {writer} article {index}"), "body": "text", "section": section } }),
         );
         let id = created["createArticle"]["article"]["id"].clone();
-        graphql(other, &token, "mutation($id: ID!) { publishArticle(id: $id) { article { id } } }", json!({ "id": id }));
+        graphql(
+            other,
+            &token,
+            "mutation($id: ID!) { publishArticle(id: $id) { article { id } } }",
+            json!({ "id": id }),
+        );
         graphql(
             port,
             &token,
@@ -73,11 +88,21 @@ fn write(ports: [u16; 2], token: String, section: String, writer: usize) -> usiz
         writes += 3;
         match index % 3 {
             0 => {
-                graphql(other, &token, "mutation($id: ID!) { unpublishArticle(id: $id) { article { id } } }", json!({ "id": id }));
+                graphql(
+                    other,
+                    &token,
+                    "mutation($id: ID!) { unpublishArticle(id: $id) { article { id } } }",
+                    json!({ "id": id }),
+                );
                 writes += 1;
             }
             1 => {
-                graphql(other, &token, "mutation($id: ID!) { deleteArticle(id: $id, version: 3) { deletedId } }", json!({ "id": id }));
+                graphql(
+                    other,
+                    &token,
+                    "mutation($id: ID!) { deleteArticle(id: $id, version: 3) { deletedId } }",
+                    json!({ "id": id }),
+                );
                 writes += 1;
             }
             _ => {}
@@ -88,8 +113,12 @@ fn write(ports: [u16; 2], token: String, section: String, writer: usize) -> usiz
 
 async fn connect(url: &str, schema: &str) -> DatabaseConnection {
     let mut options = ConnectOptions::new(url.to_owned());
-    options.set_schema_search_path(schema.to_owned()).sqlx_logging(false);
-    Database::connect(options).await.unwrap_or_else(|error| panic!("cannot connect: {error}"))
+    options
+        .set_schema_search_path(schema.to_owned())
+        .sqlx_logging(false);
+    Database::connect(options)
+        .await
+        .unwrap_or_else(|error| panic!("cannot connect: {error}"))
 }
 
 async fn read_after(db: &DatabaseConnection, cursor: i64) -> Vec<(i64, i64, String)> {
@@ -115,31 +144,55 @@ async fn read_after(db: &DatabaseConnection, cursor: i64) -> Vec<(i64, i64, Stri
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reader_tailing_the_log_misses_nothing_while_two_api_processes_write() {
     let Ok(url) = std::env::var("NEWSDESK_TEST_POSTGRES_URL") else {
-        assert!(std::env::var_os("CI").is_none(), "CI must set NEWSDESK_TEST_POSTGRES_URL");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must set NEWSDESK_TEST_POSTGRES_URL"
+        );
         eprintln!("skipped: set NEWSDESK_TEST_POSTGRES_URL to run it");
         return;
     };
     let schema = format!("cl{}", std::process::id());
-    let admin = Database::connect(url.as_str()).await.unwrap_or_else(|error| panic!("{error}"));
+    let admin = Database::connect(url.as_str())
+        .await
+        .unwrap_or_else(|error| panic!("{error}"));
     admin
-        .execute_unprepared(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"))
+        .execute_unprepared(&format!(
+            "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
+        ))
         .await
         .unwrap_or_else(|error| panic!("{error}"));
 
     // An editor, made with the CLI (which also migrates), and the demo sections.
     let status = command(&url, &schema)
-        .args(["user", "add", "--email", "writer@example.org", "--role", "editor"])
+        .args([
+            "user",
+            "add",
+            "--email",
+            "writer@example.org",
+            "--role",
+            "editor",
+        ])
         .env("NEWSDESK_USER_PASSWORD", "writer's long password")
         .status()
         .unwrap_or_else(|error| panic!("{error}"));
     assert!(status.success(), "user add failed");
-    assert!(command(&url, &schema).args(["seed", "--demo"]).status().is_ok_and(|s| s.success()));
+    assert!(
+        command(&url, &schema)
+            .args(["seed", "--demo"])
+            .status()
+            .is_ok_and(|s| s.success())
+    );
 
     let ports = [free_port(), free_port()];
     let mut servers = Servers(Vec::new());
     for port in ports {
         let child = command(&url, &schema)
-            .args(["--listen", &format!("127.0.0.1:{port}"), "--db-max-connections", "6"])
+            .args([
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--db-max-connections",
+                "6",
+            ])
             .spawn()
             .unwrap_or_else(|error| panic!("{error}"));
         servers.0.push(child);
@@ -153,14 +206,26 @@ async fn a_reader_tailing_the_log_misses_nothing_while_two_api_processes_write()
         r#"mutation { login(email: "writer@example.org", password: "writer's long password") { accessToken } }"#,
         json!({}),
     );
-    let token = login["login"]["accessToken"].as_str().unwrap_or_default().to_owned();
-    let section = graphql(ports[1], &token, r#"{ section(slug: "events") { id } }"#, json!({}))["section"]["id"]
+    let token = login["login"]["accessToken"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let section = graphql(
+        ports[1],
+        &token,
+        r#"{ section(slug: "events") { id } }"#,
+        json!({}),
+    )["section"]["id"]
         .as_str()
         .unwrap_or_default()
         .to_owned();
 
     let db = connect(&url, &schema).await;
-    let start = read_after(&db, 0).await.last().map(|row| row.0).unwrap_or(0);
+    let start = read_after(&db, 0)
+        .await
+        .last()
+        .map(|row| row.0)
+        .unwrap_or(0);
     let done = Arc::new(AtomicBool::new(false));
     let writers: Vec<_> = (0..WRITERS)
         .map(|writer| {
@@ -170,7 +235,10 @@ async fn a_reader_tailing_the_log_misses_nothing_while_two_api_processes_write()
         .collect();
     let finished = done.clone();
     let waiter = std::thread::spawn(move || {
-        let total: usize = writers.into_iter().map(|writer| writer.join().unwrap_or(0)).sum();
+        let total: usize = writers
+            .into_iter()
+            .map(|writer| writer.join().unwrap_or(0))
+            .sum();
         finished.store(true, Ordering::SeqCst);
         total
     });
@@ -194,7 +262,10 @@ async fn a_reader_tailing_the_log_misses_nothing_while_two_api_processes_write()
         }
     }
     let writes = waiter.join().unwrap_or(0);
-    let expected: usize = (0..ARTICLES_PER_WRITER).map(|index| 3 + usize::from(index % 3 != 2)).sum::<usize>() * WRITERS;
+    let expected: usize = (0..ARTICLES_PER_WRITER)
+        .map(|index| 3 + usize::from(index % 3 != 2))
+        .sum::<usize>()
+        * WRITERS;
     assert_eq!(writes, expected);
     assert!(writes >= 1000, "thousands of writes: {writes}");
 
@@ -202,7 +273,10 @@ async fn a_reader_tailing_the_log_misses_nothing_while_two_api_processes_write()
     let all: Vec<i64> = read_after_all(&db, start).await;
     let seen_seqs: Vec<i64> = seen.iter().map(|row| row.0).collect();
     assert_eq!(seen_seqs.len(), all.len(), "the reader saw every change");
-    assert_eq!(seen_seqs, all, "in sequence order, none skipped, none twice");
+    assert_eq!(
+        seen_seqs, all,
+        "in sequence order, none skipped, none twice"
+    );
     assert_eq!(seen.len(), writes, "one row per write");
 
     // Replaying the log gives the database's state: the set of articles that exist.
@@ -210,19 +284,31 @@ async fn a_reader_tailing_the_log_misses_nothing_while_two_api_processes_write()
     for (_, entity, op) in &seen {
         last_op.insert(*entity, op.clone());
     }
-    let replayed: BTreeSet<i64> = last_op.iter().filter(|(_, op)| *op == "upsert").map(|(id, _)| *id).collect();
+    let replayed: BTreeSet<i64> = last_op
+        .iter()
+        .filter(|(_, op)| *op == "upsert")
+        .map(|(id, _)| *id)
+        .collect();
     let existing: BTreeSet<i64> = db
-        .query_all_raw(Statement::from_string(db.get_database_backend(), "SELECT id FROM articles WHERE slug <> 'szpu-gxmpc-pairing-assistance-agreement-2024'"))
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT id FROM articles WHERE slug <> 'szpu-gxmpc-pairing-assistance-agreement-2024'",
+        ))
         .await
         .unwrap_or_default()
         .into_iter()
         .filter_map(|row| row.try_get::<i64>("", "id").ok())
         .collect();
     assert_eq!(replayed, existing, "the mirror equals the database");
-    eprintln!("{writes} writes through two api processes; the reader saw all {} changes", seen.len());
+    eprintln!(
+        "{writes} writes through two api processes; the reader saw all {} changes",
+        seen.len()
+    );
 
     drop(servers);
-    let _ = admin.execute_unprepared(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).await;
+    let _ = admin
+        .execute_unprepared(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        .await;
 }
 
 async fn read_after_all(db: &DatabaseConnection, start: i64) -> Vec<i64> {

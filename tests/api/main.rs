@@ -2,6 +2,7 @@
 //! driven through the real router. Each `db_test!` runs once per database.
 
 mod auth;
+mod catalog;
 mod editorial;
 mod examples;
 mod migrations;

@@ -8,6 +8,7 @@ use async_graphql::{
 };
 use chrono::{DateTime, Utc};
 
+use super::catalog_mutation::CatalogMutation;
 use super::request;
 use super::types::{ApiToken, Article, CreatedApiToken, Locale, MentionRole, Session, User};
 use crate::auth::api_tokens;
@@ -19,7 +20,7 @@ use crate::ids::{self, Kind};
 
 /// Every mutation root field.
 #[derive(MergedObject, Default)]
-pub struct Mutation(SessionMutation, ArticleMutation);
+pub struct Mutation(SessionMutation, ArticleMutation, CatalogMutation);
 
 fn lifetimes(ctx: &Context<'_>) -> Result<Lifetimes> {
     let config = &request(ctx)?.app.config;
@@ -230,12 +231,27 @@ pub struct UpdateArticleInput {
     pub tags: Option<Vec<String>>,
 }
 
-/// The article after a mutation.
-#[derive(SimpleObject)]
-pub struct ArticlePayload {
-    /// The article as saved.
-    pub article: Article,
+macro_rules! article_payload {
+    ($($name:ident => $doc:literal),* $(,)?) => {
+        $(
+            #[doc = $doc]
+            #[derive(SimpleObject)]
+            pub struct $name {
+                /// The article as saved.
+                pub article: Article,
+            }
+        )*
+    };
 }
+
+article_payload!(
+    CreateArticlePayload => "What `createArticle` returns.",
+    UpdateArticlePayload => "What `updateArticle` returns.",
+    PublishArticlePayload => "What `publishArticle` returns.",
+    UnpublishArticlePayload => "What `unpublishArticle` returns.",
+    ArchiveArticlePayload => "What `archiveArticle` returns.",
+    RestoreArticleRevisionPayload => "What `restoreArticleRevision` returns.",
+);
 
 /// What `deleteArticle` returns.
 #[derive(SimpleObject)]
@@ -384,13 +400,13 @@ impl ArticleMutation {
         &self,
         ctx: &Context<'_>,
         input: CreateArticleInput,
-    ) -> Result<ArticlePayload> {
+    ) -> Result<CreateArticlePayload> {
         let request = request(ctx)?;
         let fields = input.into_fields().gql()?;
         let row = articles::create(&request.db, &request.viewer, fields)
             .await
             .gql()?;
-        Ok(ArticlePayload {
+        Ok(CreateArticlePayload {
             article: Article(row),
         })
     }
@@ -400,13 +416,13 @@ impl ArticleMutation {
         &self,
         ctx: &Context<'_>,
         input: UpdateArticleInput,
-    ) -> Result<ArticlePayload> {
+    ) -> Result<UpdateArticlePayload> {
         let request = request(ctx)?;
         let (id, version, patch) = input.into_patch().gql()?;
         let row = articles::update(&request.db, &request.viewer, id, version, patch)
             .await
             .gql()?;
-        Ok(ArticlePayload {
+        Ok(UpdateArticlePayload {
             article: Article(row),
         })
     }
@@ -434,13 +450,13 @@ impl ArticleMutation {
         id: ID,
         at: Option<DateTime<Utc>>,
         #[graphql(desc = "The version you read; checked when given.")] version: Option<i32>,
-    ) -> Result<ArticlePayload> {
+    ) -> Result<PublishArticlePayload> {
         let request = request(ctx)?;
         let id = ids::decode_as("id", Kind::Article, &id).gql()?;
         let row = articles::publish(&request.db, &request.viewer, id, at, version)
             .await
             .gql()?;
-        Ok(ArticlePayload {
+        Ok(PublishArticlePayload {
             article: Article(row),
         })
     }
@@ -451,13 +467,13 @@ impl ArticleMutation {
         ctx: &Context<'_>,
         id: ID,
         #[graphql(desc = "The version you read; checked when given.")] version: Option<i32>,
-    ) -> Result<ArticlePayload> {
+    ) -> Result<UnpublishArticlePayload> {
         let request = request(ctx)?;
         let id = ids::decode_as("id", Kind::Article, &id).gql()?;
         let row = articles::unpublish(&request.db, &request.viewer, id, version)
             .await
             .gql()?;
-        Ok(ArticlePayload {
+        Ok(UnpublishArticlePayload {
             article: Article(row),
         })
     }
@@ -468,13 +484,13 @@ impl ArticleMutation {
         ctx: &Context<'_>,
         id: ID,
         #[graphql(desc = "The version you read; checked when given.")] version: Option<i32>,
-    ) -> Result<ArticlePayload> {
+    ) -> Result<ArchiveArticlePayload> {
         let request = request(ctx)?;
         let id = ids::decode_as("id", Kind::Article, &id).gql()?;
         let row = articles::archive(&request.db, &request.viewer, id, version)
             .await
             .gql()?;
-        Ok(ArticlePayload {
+        Ok(ArchiveArticlePayload {
             article: Article(row),
         })
     }
@@ -485,13 +501,13 @@ impl ArticleMutation {
         ctx: &Context<'_>,
         revision_id: ID,
         version: i32,
-    ) -> Result<ArticlePayload> {
+    ) -> Result<RestoreArticleRevisionPayload> {
         let request = request(ctx)?;
         let revision = ids::decode_as("revisionId", Kind::ArticleRevision, &revision_id).gql()?;
         let row = articles::restore_revision(&request.db, &request.viewer, revision, version)
             .await
             .gql()?;
-        Ok(ArticlePayload {
+        Ok(RestoreArticleRevisionPayload {
             article: Article(row),
         })
     }

@@ -20,10 +20,20 @@ pub fn free_port() -> u16 {
 }
 
 /// One HTTP/1.1 request; returns the status line and the body.
-pub fn http(port: u16, method: &str, path: &str, body: &str, token: Option<&str>) -> Option<(String, String)> {
+pub fn http(
+    port: u16,
+    method: &str,
+    path: &str,
+    body: &str,
+    token: Option<&str>,
+) -> Option<(String, String)> {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(30))).ok()?;
-    let auth = token.map(|token| format!("Authorization: Bearer {token}\r\n")).unwrap_or_default();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .ok()?;
+    let auth = token
+        .map(|token| format!("Authorization: Bearer {token}\r\n"))
+        .unwrap_or_default();
     let request = format!(
         "{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n{auth}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
@@ -32,7 +42,9 @@ pub fn http(port: u16, method: &str, path: &str, body: &str, token: Option<&str>
     let mut response = String::new();
     stream.read_to_string(&mut response).ok()?;
     let status = response.lines().next()?.to_owned();
-    let body = response.split_once("\r\n\r\n").map(|(_, body)| body.to_owned())?;
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_owned())?;
     Some((status, body))
 }
 

@@ -50,6 +50,11 @@ impl Institution {
         ID(ids::encode(Kind::Institution, self.0.id))
     }
 
+    /// Incremented on every save; send it back with updates.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+
     /// URL slug, unique.
     async fn slug(&self) -> &str {
         &self.0.slug
@@ -227,6 +232,11 @@ impl Position {
     /// Global ID.
     pub async fn id(&self) -> ID {
         ID(ids::encode(Kind::Position, self.0.id))
+    }
+
+    /// Incremented on every save; send it back with updates.
+    async fn version(&self) -> i32 {
+        self.0.version
     }
 
     /// Who holds it.

@@ -22,6 +22,11 @@ impl Section {
         ID(ids::encode(Kind::Section, self.0.id))
     }
 
+    /// Incremented on every save; send it back with updates.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+
     /// URL slug, unique.
     async fn slug(&self) -> &str {
         &self.0.slug
