@@ -40,6 +40,78 @@ fn a_malformed_setting_stops_start_up_with_a_message_naming_it() {
 }
 
 #[test]
+fn tokens_signed_by_the_generated_key_survive_a_restart() {
+    let data_dir = temp_dir("restart");
+    let added = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(&data_dir)
+        .args([
+            "user",
+            "add",
+            "--email",
+            "ed@example.org",
+            "--role",
+            "editor",
+        ])
+        .env_remove("DATABASE_URL")
+        .env_remove("NEWSDESK_JWT_SECRET")
+        .env("NEWSDESK_USER_PASSWORD", "ed's long password")
+        .output()
+        .unwrap_or_else(|error| panic!("{error}"));
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let start = |port: u16| {
+        let mut child = Command::new(BIN)
+            .arg("--data-dir")
+            .arg(&data_dir)
+            .args(["--listen", &format!("127.0.0.1:{port}")])
+            .env_remove("DATABASE_URL")
+            .env_remove("NEWSDESK_JWT_SECRET")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|error| panic!("{error}"));
+        wait_until_healthy(&mut child, port);
+        child
+    };
+    let port = free_port();
+    let mut first = start(port);
+    let login = r#"{"query":"mutation { login(email: \"ed@example.org\", password: \"ed's long password\") { accessToken } }"}"#;
+    let (_, body) =
+        http(port, "POST", "/graphql", login, None).unwrap_or_else(|| panic!("no answer"));
+    let token = body
+        .split("\"accessToken\":\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("no token in {body}"))
+        .to_owned();
+    let _ = first.kill();
+    let _ = first.wait();
+
+    let port = free_port();
+    let mut second = start(port);
+    let me = r#"{"query":"{ me { email } }"}"#;
+    let (status, body) =
+        http(port, "POST", "/graphql", me, Some(&token)).unwrap_or_else(|| panic!("no answer"));
+    let _ = second.kill();
+    let _ = second.wait();
+    assert!(status.contains("200"), "{status} {body}");
+    assert!(
+        body.contains("ed@example.org"),
+        "the token still works after a restart: {body}"
+    );
+    let secret = std::fs::read_to_string(data_dir.join("jwt-secret")).unwrap_or_default();
+    assert!(
+        secret.trim().len() >= 32,
+        "the key is kept in the data folder"
+    );
+    let _ = std::fs::remove_dir_all(&data_dir);
+}
+
+#[test]
 fn the_schema_command_prints_the_checked_in_schema() {
     let output = Command::new(BIN)
         .arg("schema")

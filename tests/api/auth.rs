@@ -165,3 +165,21 @@ db_test!(async fn api_tokens_are_shown_once_scoped_and_revocable(app) {
     let (code, field) = app.error_as(Some(&admin.token), r#"mutation { createApiToken(name: "x", scopes: ["everything"]) { token } }"#, json!({})).await;
     assert_eq!((code.as_str(), field.as_deref()), ("BAD_USER_INPUT", Some("scopes")));
 });
+
+db_test!(async fn a_batch_cannot_try_two_passwords_either(app, &["--graphql-batch", "true"]) {
+    let editor = app.user(UserRole::Editor).await;
+    let batch = json!([
+        { "query": LOGIN, "variables": { "e": editor.email, "p": "first guess!!" } },
+        { "query": LOGIN, "variables": { "e": editor.email, "p": editor.password } }
+    ]);
+    let request = axum::http::Request::builder()
+        .method("POST")
+        .uri("/graphql")
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from(batch.to_string()))
+        .unwrap_or_else(|error| panic!("{error}"));
+    let body = app.send(request).await.json();
+    assert_eq!(body[0]["errors"][0]["extensions"]["code"], "UNAUTHENTICATED", "{body}");
+    assert_eq!(body[1]["errors"][0]["extensions"]["field"], "password", "the second login did not run: {body}");
+    assert!(body[1]["data"].is_null() || body[1]["data"]["login"].is_null());
+});

@@ -119,6 +119,23 @@ db_test!(async fn the_permission_matrix_holds_for_every_article_mutation(app) {
         let delete = json!({ "id": draft["id"], "version": draft["version"] });
         assert_eq!(code(attempt(&app, *token, DELETE, delete).await), expected_delete[index], "deleteArticle as {name}");
 
+        let draft = create(&app, &room.author, &room.section, &format!("Previewed for {name}")).await;
+        let preview = "mutation($id: ID!) { createPreviewToken(articleId: $id) { token } }";
+        assert_eq!(code(attempt(&app, *token, preview, json!({ "id": draft["id"] })).await), expected_update[index], "createPreviewToken as {name}");
+        let revisions = app
+            .query_as(&room.author.token, "query($s: String!) { article(slug: $s) { revisions { id } } }", json!({ "s": draft["slug"] }))
+            .await;
+        let restore = "mutation($r: ID!) { restoreArticleRevision(revisionId: $r, version: 1) { article { id } } }";
+        let revision = revisions["article"]["revisions"][0]["id"].clone();
+        assert_eq!(code(attempt(&app, *token, restore, json!({ "r": revision })).await), expected_update[index], "restoreArticleRevision as {name}");
+
+        let made = app
+            .query_as(&room.admin.token, r#"mutation { createApiToken(name: "victim", scopes: ["content:read"]) { apiToken { id } } }"#, json!({}))
+            .await;
+        let revoke = "mutation($id: ID!) { revokeApiToken(id: $id) { revokedAt } }";
+        let id = made["createApiToken"]["apiToken"]["id"].clone();
+        assert_eq!(code(attempt(&app, *token, revoke, json!({ "id": id })).await), expected_admin[index], "revokeApiToken as {name}");
+
         let token_mutation = r#"mutation { createApiToken(name: "t", scopes: ["content:read"]) { token } }"#;
         assert_eq!(code(attempt(&app, *token, token_mutation, json!({})).await), expected_admin[index], "createApiToken as {name}");
         assert_eq!(code(attempt(&app, *token, "{ auditLog { action } }", json!({})).await), expected_admin[index], "auditLog as {name}");
@@ -153,6 +170,16 @@ db_test!(async fn drafts_scheduled_and_archived_articles_stay_private_until_thei
     let opened = app.query("query($t: String!) { articlePreview(token: $t) { title status } }", json!({ "t": preview })).await;
     assert_eq!(opened["articlePreview"]["status"], "DRAFT");
     assert_eq!(app.error_as(None, "{ articlePreview(token: \"forged\") { title } }", json!({})).await.0, "BAD_USER_INPUT");
+    let past = chrono::Utc::now().timestamp() - 120;
+    let id = newsdesk::ids::decode("id", draft["id"].as_str().unwrap_or_default()).map(|(_, id)| id).unwrap_or_default();
+    let expired = jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &json!({ "iss": "newsdesk", "aud": "newsdesk-preview", "sub": format!("article:{id}"), "exp": past, "nbf": past - 600, "iat": past - 600, "jti": "x" }),
+        &jsonwebtoken::EncodingKey::from_secret(newsdesk_tests::TEST_JWT_SECRET.as_bytes()),
+    )
+    .unwrap_or_default();
+    let (code, _) = app.error_as(None, "query($t: String!) { articlePreview(token: $t) { title } }", json!({ "t": expired })).await;
+    assert_eq!(code, "BAD_USER_INPUT", "an expired preview link is refused");
 
     // Scheduled two seconds ahead: invisible now, visible by itself afterwards, with no job run.
     let at = (chrono::Utc::now() + chrono::Duration::seconds(2)).to_rfc3339();
@@ -210,6 +237,16 @@ db_test!(async fn invalid_input_names_its_field_and_a_stale_version_overwrites_n
     assert_eq!((code.as_str(), field.as_deref()), ("CONFLICT", Some("input.slug")));
     let zh = app.query_as(&room.editor.token, CREATE, with(json!({ "slug": "dui-kou-bang-fu-xin-yi-lun", "locale": "ZH" }))).await;
     assert_eq!(zh["createArticle"]["article"]["slug"], "dui-kou-bang-fu-xin-yi-lun", "unique per locale");
+
+    // Markdown is stored as written and served sanitised.
+    let hostile = app
+        .query_as(&room.editor.token, CREATE, with(json!({ "title": "Hostile", "body": "Hi <script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror=alert(1)>" })))
+        .await;
+    let slug = hostile["createArticle"]["article"]["slug"].clone();
+    let body = app.query_as(&room.editor.token, "query($s: String!) { article(slug: $s) { bodyHtml bodyMarkdown } }", json!({ "s": slug })).await;
+    let html = body["article"]["bodyHtml"].as_str().unwrap_or_default();
+    assert!(!html.contains("<script") && !html.contains("javascript:") && !html.contains("onerror"), "{html}");
+    assert!(body["article"]["bodyMarkdown"].as_str().unwrap_or_default().contains("<script>"), "the source is kept");
 
     // Optimistic concurrency.
     let article = first["createArticle"]["article"].clone();

@@ -833,17 +833,18 @@ pub async fn delete(
     Ok(id)
 }
 
-/// The revisions of an article, newest first, if the viewer may see the article.
+/// The revisions of an article, newest first, for those who may edit it (editors, admins, and
+/// the author of their own draft); empty for everyone else.
 pub async fn revisions<C: ConnectionTrait>(
     db: &C,
     viewer: &Viewer,
-    article_id: i64,
+    row: &article::Model,
 ) -> AppResult<Vec<article_revision::Model>> {
-    if permissions::create_article(viewer).is_err() {
+    if permissions::publish(viewer).is_err() && permissions::edit_article(viewer, row).is_err() {
         return Ok(Vec::new());
     }
     Ok(article_revision::Entity::find()
-        .filter(article_revision::Column::ArticleId.eq(article_id))
+        .filter(article_revision::Column::ArticleId.eq(row.id))
         .order_by_desc(article_revision::Column::Id)
         .all(db)
         .await?)

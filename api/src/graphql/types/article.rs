@@ -167,7 +167,7 @@ impl Article {
     /// Saved states of the article, newest first (for editors and authors; empty for others).
     async fn revisions(&self, ctx: &Context<'_>) -> Result<Vec<super::ArticleRevision>> {
         let request = request(ctx)?;
-        let rows = crate::editorial::articles::revisions(&request.db, &request.viewer, self.0.id)
+        let rows = crate::editorial::articles::revisions(&request.db, &request.viewer, &self.0)
             .await
             .gql()?;
         Ok(rows.into_iter().map(super::ArticleRevision).collect())
