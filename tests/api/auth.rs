@@ -183,3 +183,35 @@ db_test!(async fn a_batch_cannot_try_two_passwords_either(app, &["--graphql-batc
     assert_eq!(body[1]["errors"][0]["extensions"]["field"], "password", "the second login did not run: {body}");
     assert!(body[1]["data"].is_null() || body[1]["data"]["login"].is_null());
 });
+
+db_test!(async fn admins_manage_users_and_nobody_else_can(app) {
+    let admin = app.user(UserRole::Admin).await;
+    let editor = app.user(UserRole::Editor).await;
+    let author = app.user(UserRole::Author).await;
+    let create = r#"mutation($e: String!) { createUser(input: { email: $e, displayName: "New Person", role: AUTHOR, password: "a long enough password" }) { id role disabled } }"#;
+    for (token, expected) in [(None, "UNAUTHENTICATED"), (Some(author.token.as_str()), "FORBIDDEN"), (Some(editor.token.as_str()), "FORBIDDEN")] {
+        let (code, _) = app.error_as(token, create, json!({ "e": "someone@example.org" })).await;
+        assert_eq!(code, expected);
+    }
+    let created = app.query_as(&admin.token, create, json!({ "e": "new@example.org" })).await;
+    assert_eq!(created["createUser"]["role"], "AUTHOR");
+    let (code, field) = app.error_as(Some(&admin.token), create, json!({ "e": "NEW@example.org" })).await;
+    assert_eq!((code.as_str(), field.as_deref()), ("CONFLICT", Some("email")), "emails are unique, case-insensitively");
+    let (code, field) = app.error_as(Some(&admin.token), create, json!({ "e": "not an email" })).await;
+    assert_eq!((code.as_str(), field.as_deref()), ("BAD_USER_INPUT", Some("email")));
+
+    let id = created["createUser"]["id"].clone();
+    let promote = "mutation($id: ID!) { updateUser(input: { id: $id, role: EDITOR }) { role } }";
+    assert_eq!(app.error_as(Some(&editor.token), promote, json!({ "id": id })).await.0, "FORBIDDEN");
+    assert_eq!(app.query_as(&admin.token, promote, json!({ "id": id })).await["updateUser"]["role"], "EDITOR");
+    let session = app.query(LOGIN, json!({ "e": "new@example.org", "p": "a long enough password" })).await;
+    assert_eq!(session["login"]["user"]["role"], "EDITOR");
+
+    app.query_as(&admin.token, "mutation($id: ID!) { updateUser(input: { id: $id, disabled: true }) { disabled } }", json!({ "id": id })).await;
+    assert_eq!(app.error_as(None, LOGIN, json!({ "e": "new@example.org", "p": "a long enough password" })).await.0, "UNAUTHENTICATED");
+    assert_eq!(app.error_as(None, REFRESH, json!({ "t": session["login"]["refreshToken"] })).await.0, "UNAUTHENTICATED");
+    let audit = app.query_as(&admin.token, "{ auditLog(entityType: \"User\") { action } }", json!({})).await;
+    assert_eq!(audit["auditLog"].as_array().map(Vec::len), Some(3), "createUser, updateUser twice: {audit}");
+    let users = app.query_as(&admin.token, "{ users { email } }", json!({})).await;
+    assert_eq!(users["users"].as_array().map(Vec::len), Some(4));
+});

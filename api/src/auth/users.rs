@@ -78,6 +78,52 @@ async fn find_by_email<C: ConnectionTrait>(db: &C, email: &str) -> AppResult<use
         .ok_or(AppError::NotFound { what: "user" })
 }
 
+/// Changes a user's name, role or disabled flag. Disabling ends every session; a role change
+/// applies to new access tokens (old ones expire within their short lifetime).
+pub async fn update<C: ConnectionTrait>(
+    db: &C,
+    id: i64,
+    display_name: Option<&str>,
+    role: Option<UserRole>,
+    disabled: Option<bool>,
+) -> AppResult<user::Model> {
+    let user = find(db, id)
+        .await?
+        .ok_or(AppError::NotFound { what: "user" })?;
+    let mut row: user::ActiveModel = user.into();
+    if let Some(name) = display_name {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 200 {
+            return Err(AppError::bad_input(
+                "input.displayName",
+                "a display name has 1 to 200 characters",
+            ));
+        }
+        row.display_name = Set(name.to_owned());
+    }
+    if let Some(role) = role {
+        row.role = Set(role);
+    }
+    if let Some(disabled) = disabled {
+        row.disabled = Set(disabled);
+    }
+    row.updated_at = Set(Utc::now().trunc_subsecs(6));
+    let user = row.update(db).await?;
+    if user.disabled {
+        revoke_sessions(db, id).await?;
+    }
+    Ok(user)
+}
+
+/// Every user, by email.
+pub async fn list<C: ConnectionTrait>(db: &C) -> AppResult<Vec<user::Model>> {
+    use sea_orm::QueryOrder;
+    Ok(user::Entity::find()
+        .order_by_asc(user::Column::Email)
+        .all(db)
+        .await?)
+}
+
 /// A user by id.
 pub async fn find<C: ConnectionTrait>(db: &C, id: i64) -> AppResult<Option<user::Model>> {
     Ok(user::Entity::find_by_id(id).one(db).await?)

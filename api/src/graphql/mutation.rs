@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 
 use super::catalog_mutation::CatalogMutation;
 use super::request;
-use super::types::{ApiToken, Article, CreatedApiToken, Locale, MentionRole, Session, User};
+use super::types::{ApiToken, Article, CreatedApiToken, Locale, MentionRole, Role, Session, User};
 use crate::auth::api_tokens;
 use crate::auth::sessions::{self, Lifetimes};
 use crate::editorial::articles::{self, ArticleFields, ArticlePatch, MediaFields, MentionFields};
@@ -112,6 +112,45 @@ impl SessionMutation {
         })
     }
 
+    /// Creates a user (admins only).
+    async fn create_user(&self, ctx: &Context<'_>, input: CreateUserInput) -> Result<User> {
+        let request = request(ctx)?;
+        let admin = permissions::administer(&request.viewer).gql()?;
+        let user = crate::auth::users::create(
+            &request.db,
+            &input.email,
+            &input.display_name,
+            input.role.into(),
+            input.password,
+        )
+        .await
+        .gql()?;
+        crate::editorial::journal::audit(&request.db, &admin, "createUser", "User", user.id)
+            .await
+            .gql()?;
+        Ok(User(user))
+    }
+
+    /// Changes a user's name, role or disabled flag (admins only). Disabling ends every session.
+    async fn update_user(&self, ctx: &Context<'_>, input: UpdateUserInput) -> Result<User> {
+        let request = request(ctx)?;
+        let admin = permissions::administer(&request.viewer).gql()?;
+        let id = ids::decode_as("input.id", Kind::User, &input.id).gql()?;
+        let user = crate::auth::users::update(
+            &request.db,
+            id,
+            input.display_name.as_deref(),
+            input.role.map(Into::into),
+            input.disabled,
+        )
+        .await
+        .gql()?;
+        crate::editorial::journal::audit(&request.db, &admin, "updateUser", "User", user.id)
+            .await
+            .gql()?;
+        Ok(User(user))
+    }
+
     /// Revokes an API token (admins only).
     async fn revoke_api_token(&self, ctx: &Context<'_>, id: ID) -> Result<ApiToken> {
         let request = request(ctx)?;
@@ -123,6 +162,32 @@ impl SessionMutation {
             .gql()?;
         Ok(ApiToken(row))
     }
+}
+
+/// A new user.
+#[derive(InputObject)]
+pub struct CreateUserInput {
+    /// Login email.
+    pub email: String,
+    /// Name shown in revisions and the audit log.
+    pub display_name: String,
+    /// What the user may do.
+    pub role: Role,
+    /// At least 10 characters.
+    pub password: String,
+}
+
+/// Changes to a user; omitted fields stay as they are.
+#[derive(InputObject)]
+pub struct UpdateUserInput {
+    /// The user.
+    pub id: ID,
+    /// New display name.
+    pub display_name: Option<String>,
+    /// New role (applies to access tokens issued from now on).
+    pub role: Option<Role>,
+    /// Disable (true) or re-enable (false) the account.
+    pub disabled: Option<bool>,
 }
 
 /// A photo or other media item of an article, in the order given.

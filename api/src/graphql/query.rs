@@ -47,6 +47,14 @@ impl AccountQuery {
             .map(User))
     }
 
+    /// Every user, by email (admins only).
+    async fn users(&self, ctx: &Context<'_>) -> Result<Vec<User>> {
+        let request = request(ctx)?;
+        crate::editorial::permissions::administer(&request.viewer).gql()?;
+        let rows = crate::auth::users::list(&request.db).await.gql()?;
+        Ok(rows.into_iter().map(User).collect())
+    }
+
     /// Every API token, newest first (admins only).
     async fn api_tokens(&self, ctx: &Context<'_>) -> Result<Vec<ApiToken>> {
         let request = request(ctx)?;

@@ -23,7 +23,7 @@ pub use connection::{
 };
 pub use enums::{
     AgreementKind, AgreementStatus, ArticleOrder, ArticleStatus, InstitutionKind, Locale,
-    MentionRole, PartyRole,
+    MentionRole, PartyRole, Role,
 };
 pub use institution::{Institution, InstitutionFilterInput, Position};
 pub use node::Node;

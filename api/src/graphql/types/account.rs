@@ -4,7 +4,7 @@ use async_graphql::{ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entities::{api_token, article_revision, audit_entry, user};
 
-use super::ArticleStatus;
+use super::{ArticleStatus, Role};
 use crate::editorial::articles::revision_fields;
 use crate::ids::{self, Kind};
 
@@ -30,8 +30,13 @@ impl User {
     }
 
     /// Role: `ADMIN`, `EDITOR`, `AUTHOR` or `INTEGRATOR`.
-    async fn role(&self) -> String {
-        format!("{:?}", self.0.role).to_uppercase()
+    async fn role(&self) -> Role {
+        self.0.role.into()
+    }
+
+    /// A disabled user cannot log in.
+    async fn disabled(&self) -> bool {
+        self.0.disabled
     }
 }
 

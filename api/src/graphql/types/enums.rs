@@ -141,6 +141,20 @@ mirror_enum!(
 );
 
 mirror_enum!(
+    /// What a user may do.
+    Role <=> db::UserRole {
+        /// Users, tokens, the audit log and all content.
+        Admin,
+        /// All content, including publishing.
+        Editor,
+        /// Own drafts only; cannot publish.
+        Author,
+        /// Read-only machine access.
+        Integrator,
+    }
+);
+
+mirror_enum!(
     /// The order of an article list.
     ArticleOrder <=> articles::ArticleOrder {
         /// Latest publication first.
