@@ -8,6 +8,7 @@ pub mod institutions;
 pub mod markdown;
 pub mod people;
 pub mod sections;
+pub mod sync;
 pub mod viewer;
 
 pub use viewer::Viewer;

@@ -111,6 +111,45 @@ fn write(ports: [u16; 2], token: String, section: String, writer: usize) -> usiz
     writes
 }
 
+const SYNC: &str = "query($t: String) { sync(token: $t, types: [ARTICLE], first: 200) { nextToken hasMore items { id operation node { ... on Article { title } } } } }";
+
+/// A public mirror of the articles, kept through the sync feed, asking either api node.
+fn mirror(ports: [u16; 2], done: Arc<AtomicBool>) -> BTreeMap<String, String> {
+    let mut rows = BTreeMap::new();
+    let mut token = Value::Null;
+    let mut calls = 0usize;
+    loop {
+        // Read `done` before syncing: once the writers have finished, one full catch-up suffices.
+        let finished = done.load(Ordering::SeqCst);
+        loop {
+            let page = graphql(ports[calls % 2], "", SYNC, json!({ "t": token }))["sync"].clone();
+            calls += 1;
+            for item in page["items"].as_array().into_iter().flatten() {
+                let id = item["id"].as_str().unwrap_or_default().to_owned();
+                if item["operation"] == "UPSERT" {
+                    rows.insert(
+                        id,
+                        item["node"]["title"]
+                            .as_str()
+                            .unwrap_or_default()
+                            .to_owned(),
+                    );
+                } else {
+                    rows.remove(&id);
+                }
+            }
+            token = page["nextToken"].clone();
+            if page["hasMore"] == false {
+                break;
+            }
+        }
+        if finished {
+            return rows;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 async fn connect(url: &str, schema: &str) -> DatabaseConnection {
     let mut options = ConnectOptions::new(url.to_owned());
     options
@@ -233,6 +272,8 @@ async fn a_reader_tailing_the_log_misses_nothing_while_two_api_processes_write()
             std::thread::spawn(move || write(ports, token, section, writer))
         })
         .collect();
+    let mirror_done = done.clone();
+    let mirror_thread = std::thread::spawn(move || mirror(ports, mirror_done));
     let finished = done.clone();
     let waiter = std::thread::spawn(move || {
         let total: usize = writers
@@ -304,6 +345,41 @@ async fn a_reader_tailing_the_log_misses_nothing_while_two_api_processes_write()
         "{writes} writes through two api processes; the reader saw all {} changes",
         seen.len()
     );
+
+    // The mirror built through the public sync feed equals the public view, row for row.
+    let mirror = mirror_thread.join().unwrap_or_default();
+    let public: BTreeMap<String, String> = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT id, title FROM articles WHERE status = 'published' AND published_at <= now()",
+        ))
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|row| {
+            let id = row.try_get::<i64>("", "id").ok()?;
+            let title = row.try_get::<String>("", "title").ok()?;
+            Some((
+                newsdesk::ids::encode(newsdesk::ids::Kind::Article, id),
+                title,
+            ))
+        })
+        .collect();
+    assert!(
+        public.len() > 100,
+        "a real amount of public content: {}",
+        public.len()
+    );
+    assert_eq!(
+        mirror.len(),
+        public.len(),
+        "as many rows in the mirror as in the public view"
+    );
+    assert!(
+        mirror == public,
+        "the mirror equals the public view, row for row"
+    );
+    eprintln!("the sync mirror holds all {} public articles", mirror.len());
 
     drop(servers);
     let _ = admin

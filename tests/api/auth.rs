@@ -215,3 +215,27 @@ db_test!(async fn admins_manage_users_and_nobody_else_can(app) {
     let users = app.query_as(&admin.token, "{ users { email } }", json!({})).await;
     assert_eq!(users["users"].as_array().map(Vec::len), Some(4));
 });
+
+db_test!(async fn one_client_address_is_limited_across_accounts(app, &["--login-attempts", "1", "--trust-forwarded-for", "true"]) {
+    let editor = app.user(UserRole::Editor).await;
+    let attempt = |address: &'static str, email: String| {
+        let app = &app;
+        async move {
+            let body = json!({ "query": LOGIN, "variables": { "e": email, "p": "wrong password!" } }).to_string();
+            let request = axum::http::Request::builder()
+                .method("POST")
+                .uri("/graphql")
+                .header("content-type", "application/json")
+                .header("x-forwarded-for", address)
+                .body(axum::body::Body::from(body))
+                .unwrap_or_else(|error| panic!("{error}"));
+            app.send(request).await.first_error_code().unwrap_or_default()
+        }
+    };
+    // With one failure allowed per account, an address gets four; the fifth account is refused.
+    for index in 0..4 {
+        assert_eq!(attempt("203.0.113.7", format!("user{index}@example.org")).await, "UNAUTHENTICATED");
+    }
+    assert_eq!(attempt("203.0.113.7", "user9@example.org".into()).await, "RATE_LIMITED");
+    assert_eq!(attempt("198.51.100.1", editor.email.clone()).await, "UNAUTHENTICATED", "another address is not affected");
+});

@@ -11,5 +11,6 @@ mod relations;
 mod schema;
 mod seed_article;
 mod statements;
+mod sync;
 mod transport;
 mod visibility;

@@ -5,8 +5,8 @@ use async_graphql::{Context, ID, MergedObject, Object, Result};
 use super::types::{
     Agreement, AgreementConnection, AgreementFilterInput, ApiToken, Article, ArticleConnection,
     ArticleFilterInput, ArticleOrder, AuditEntry, Institution, InstitutionConnection,
-    InstitutionFilterInput, ListTotal, Locale, Node, Person, PersonConnection, Section, User,
-    connection,
+    InstitutionFilterInput, ListTotal, Locale, Node, Person, PersonConnection, Section, SyncPage,
+    SyncType, User, connection,
 };
 use super::{load, missing, page_args, prefetch, request};
 use crate::content::{articles, institutions, people};
@@ -35,6 +35,62 @@ pub struct AccountQuery;
 
 #[Object]
 impl AccountQuery {
+    /// The sync feed. Without a token: everything you may see, in pages, then a token. With a
+    /// token: every change since, in order, with deletions (and anything that left your view) as
+    /// `DELETE` items. Filtering by type never drops a deletion of that type. `includeDrafts` is
+    /// for integrator tokens, editors and admins.
+    async fn sync(
+        &self,
+        ctx: &Context<'_>,
+        token: Option<String>,
+        #[graphql(desc = "Only these types (default: all).")] types: Option<Vec<SyncType>>,
+        #[graphql(default = 100, desc = "Largest page, 1 to 500.")] first: i32,
+        #[graphql(default = false)] include_drafts: bool,
+    ) -> Result<SyncPage> {
+        use crate::content::sync;
+        use entities::enums::UserRole;
+        let request = request(ctx)?;
+        let mut viewer = request.viewer.clone();
+        if include_drafts {
+            match viewer.role() {
+                Some(UserRole::Integrator | UserRole::Editor | UserRole::Admin) => {
+                    viewer = viewer.with_drafts()
+                }
+                Some(_) => {
+                    return Err(AppError::Forbidden(
+                        "only integrators, editors and admins may sync drafts".into(),
+                    )
+                    .to_graphql());
+                }
+                None => {
+                    return Err(AppError::Unauthenticated(
+                        "log in or use an API token to sync drafts",
+                    )
+                    .to_graphql());
+                }
+            }
+        }
+        let types: Vec<sync::SyncType> = types
+            .unwrap_or_default()
+            .into_iter()
+            .map(Into::into)
+            .collect();
+        let page = sync::page(
+            &request.db,
+            &viewer,
+            token.as_deref(),
+            &types,
+            u64::try_from(first).unwrap_or(0),
+        )
+        .await
+        .gql()?;
+        Ok(SyncPage {
+            items: page.items.into_iter().map(super::types::SyncItem).collect(),
+            next_token: page.next_token,
+            has_more: page.has_more,
+        })
+    }
+
     /// The logged-in user; null for anonymous callers and API tokens.
     async fn me(&self, ctx: &Context<'_>) -> Result<Option<User>> {
         let request = request(ctx)?;

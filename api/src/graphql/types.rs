@@ -11,6 +11,7 @@ mod node;
 mod person;
 mod scalars;
 mod section;
+mod sync;
 
 pub use account::{ApiToken, ArticleRevision, AuditEntry, CreatedApiToken, Session, User};
 pub use agreement::{Agreement, AgreementFilterInput, AgreementParty, Signatory};
@@ -30,3 +31,4 @@ pub use node::Node;
 pub use person::Person;
 pub use scalars::Date;
 pub use section::Section;
+pub use sync::{SyncItem, SyncPage, SyncType};

@@ -271,7 +271,19 @@ async fn run(
         caller.login_tried.clone(),
     );
     let request = request.data(context);
-    let response = state.schema.execute(request).await;
+    let mut response = state.schema.execute(request).await;
+    // Errors raised by the library itself (an argument that does not coerce, say) carry no code;
+    // ours always do. Give theirs the code of a client error.
+    for error in &mut response.errors {
+        let has_code = error
+            .extensions
+            .as_ref()
+            .is_some_and(|extensions| extensions.get("code").is_some());
+        if !has_code {
+            let taken = std::mem::replace(error, ServerError::new(String::new(), None));
+            *error = with_code(taken, ErrorCode::BadUserInput);
+        }
+    }
     let refused = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
         && response
