@@ -7,6 +7,7 @@ use axum::Router;
 use axum::http::{HeaderName, Request};
 use axum::routing::get;
 use sea_orm::DbErr;
+use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::{DefaultOnRequest, DefaultOnResponse, TraceLayer};
 use tracing::Level;
@@ -16,6 +17,7 @@ use crate::config::{Config, SeedDemo};
 use crate::db::Db;
 use crate::graphql::{NewsdeskSchema, build_schema};
 use crate::http;
+use crate::http::persisted::PersistedQueries;
 use crate::seed;
 
 /// Shared by every request: the pool, the schema and the configuration.
@@ -29,6 +31,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// The token signing keys.
     pub keys: Keys,
+    /// Registered and remembered persisted queries.
+    pub persisted: Arc<PersistedQueries>,
 }
 
 /// Why the app could not start.
@@ -60,6 +64,8 @@ impl AppState {
     /// Connects, migrates, and (as configured) seeds an empty database with the demo content.
     pub async fn start(config: Config) -> Result<Self, StartupError> {
         let keys = Keys::load(&config).map_err(StartupError::Config)?;
+        let persisted = PersistedQueries::load(config.persisted_queries_dir.as_deref())
+            .map_err(StartupError::Config)?;
         let db = Db::connect(&config).await?;
         db.migrate().await?;
         let seed_demo = match config.seed_demo {
@@ -77,6 +83,7 @@ impl AppState {
             schema,
             config: Arc::new(config),
             keys,
+            persisted: Arc::new(persisted),
         })
     }
 }
@@ -94,6 +101,8 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(http::health::healthz))
         .route("/readyz", get(http::health::readyz))
         .with_state(state)
+        // gzip or brotli, as the client accepts; small bodies and 304s stay as they are.
+        .layer(CompressionLayer::new())
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
             let id = request

@@ -97,6 +97,20 @@ pub struct Config {
     #[arg(long, env = "NEWSDESK_TRUST_FORWARDED_FOR", global = true, default_value_t = false, value_name = "BOOL", action = clap::ArgAction::Set)]
     pub trust_forwarded_for: bool,
 
+    /// Folder of `.graphql` files registered as persisted operations at start-up (each is known
+    /// by the SHA-256 of its text, as in Apollo's automatic persisted queries).
+    #[arg(
+        long,
+        env = "NEWSDESK_PERSISTED_QUERIES_DIR",
+        global = true,
+        value_name = "DIR"
+    )]
+    pub persisted_queries_dir: Option<PathBuf>,
+
+    /// Allow-list mode: anonymous callers may run only the registered operations.
+    #[arg(long, env = "NEWSDESK_PERSISTED_QUERIES_ONLY", global = true, default_value_t = false, value_name = "BOOL", action = clap::ArgAction::Set)]
+    pub persisted_queries_only: bool,
+
     /// Limits on GraphQL documents.
     #[command(flatten, next_help_heading = "GraphQL limits")]
     pub graphql: GraphqlLimits,

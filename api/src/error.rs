@@ -17,6 +17,8 @@
 //! | over the alias limit                | `TOO_MANY_ALIASES`          | 400 (\*)    |
 //! | over the directive limit            | `TOO_MANY_DIRECTIVES`       | 400 (\*)    |
 //! | unknown or ambiguous operation      | `OPERATION_NOT_FOUND`       | 400 (\*)    |
+//! | a persisted query hash not known    | `PERSISTED_QUERY_NOT_FOUND` | 200         |
+//! | an unregistered operation in allow-list mode | `PERSISTED_QUERY_NOT_ALLOWED` | 403 |
 //! | malformed GraphQL-over-HTTP request | `BAD_REQUEST`               | 400         |
 //! | a batch while batching is off       | `BATCH_NOT_ENABLED`         | 400         |
 //! | a mutation over GET                 | `METHOD_NOT_ALLOWED`        | 405         |
@@ -64,6 +66,10 @@ pub enum ErrorCode {
     OperationNotFound,
     /// The HTTP request is not a well-formed GraphQL-over-HTTP request.
     BadRequest,
+    /// A persisted query hash the server does not know (send the query with it once).
+    PersistedQueryNotFound,
+    /// Allow-list mode: only registered operations may run.
+    PersistedQueryNotAllowed,
     /// A batched request arrived while batching is disabled.
     BatchNotEnabled,
     /// A mutation was sent with GET.
@@ -95,6 +101,8 @@ impl ErrorCode {
             Self::TooManyDirectives => "TOO_MANY_DIRECTIVES",
             Self::OperationNotFound => "OPERATION_NOT_FOUND",
             Self::BadRequest => "BAD_REQUEST",
+            Self::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
+            Self::PersistedQueryNotAllowed => "PERSISTED_QUERY_NOT_ALLOWED",
             Self::BatchNotEnabled => "BATCH_NOT_ENABLED",
             Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
             Self::NotAcceptable => "NOT_ACCEPTABLE",
@@ -117,6 +125,8 @@ impl ErrorCode {
             | Self::BadRequest
             | Self::BatchNotEnabled => StatusCode::BAD_REQUEST,
             Self::NotFound => StatusCode::NOT_FOUND,
+            Self::PersistedQueryNotFound => StatusCode::OK,
+            Self::PersistedQueryNotAllowed => StatusCode::FORBIDDEN,
             Self::InternalServerError => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Unauthenticated => StatusCode::UNAUTHORIZED,
             Self::Forbidden => StatusCode::FORBIDDEN,
@@ -150,7 +160,9 @@ impl ErrorCode {
     }
 }
 
-const ALL_CODES: [ErrorCode; 20] = [
+const ALL_CODES: [ErrorCode; 22] = [
+    ErrorCode::PersistedQueryNotFound,
+    ErrorCode::PersistedQueryNotAllowed,
     ErrorCode::BadUserInput,
     ErrorCode::Unauthenticated,
     ErrorCode::Forbidden,

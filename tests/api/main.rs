@@ -3,6 +3,7 @@
 
 mod auth;
 mod catalog;
+mod delivery;
 mod editorial;
 mod examples;
 mod migrations;

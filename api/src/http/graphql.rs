@@ -26,6 +26,7 @@ use crate::content::Viewer;
 use crate::error::AppError;
 use crate::error::ErrorCode;
 use crate::graphql::{RequestContext, with_code};
+use crate::http::persisted;
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 const APPLICATION_JSON: &str = "application/json";
@@ -133,6 +134,75 @@ enum Outcome {
     DocumentRefused(Vec<ServerError>),
 }
 
+/// The `sha256Hash` of Apollo's `persistedQuery` extension, if the request has one.
+fn persisted_hash(request: &async_graphql::Request) -> Option<String> {
+    match request.extensions.get("persistedQuery")? {
+        async_graphql::Value::Object(fields) => match fields.get("sha256Hash")? {
+            async_graphql::Value::String(hash) => Some(hash.to_ascii_lowercase()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Applies persisted queries: fills in the query of a hash-only request, remembers new ones, and
+/// remembers nothing from anonymous callers in allow-list mode.
+fn resolve_persisted(
+    state: &AppState,
+    caller: &Caller,
+    request: &mut async_graphql::Request,
+    media: Media,
+) -> Option<Response> {
+    let allow_list = state.config.persisted_queries_only && caller.identity.is_none();
+    if let Some(hash) = persisted_hash(request) {
+        if request.query.trim().is_empty() {
+            match state.persisted.get(&hash) {
+                Some(query) => request.query = query,
+                None => {
+                    return Some(request_error(
+                        ErrorCode::PersistedQueryNotFound,
+                        media,
+                        "PersistedQueryNotFound",
+                    ));
+                }
+            }
+        } else if persisted::hash(&request.query) != hash {
+            return Some(request_error(
+                ErrorCode::BadRequest,
+                media,
+                "the sha256Hash does not match the query",
+            ));
+        } else if !allow_list {
+            state.persisted.remember(hash, request.query.clone());
+        }
+    }
+    None
+}
+
+/// Parses the URL parameters of a GET request: `query`, `operationName`, `variables` and
+/// `extensions` (the last two as JSON).
+fn parse_get(query_string: &str) -> Result<async_graphql::Request, String> {
+    let mut request = async_graphql::Request::new("");
+    for (key, value) in url::form_urlencoded::parse(query_string.as_bytes()) {
+        match key.as_ref() {
+            "query" => request.query = value.into_owned(),
+            "operationName" => {
+                request.operation_name = Some(value.into_owned()).filter(|name| !name.is_empty())
+            }
+            "variables" => {
+                request.variables = serde_json::from_str(&value)
+                    .map_err(|error| format!("`variables` is not a JSON object: {error}"))?;
+            }
+            "extensions" => {
+                request.extensions = serde_json::from_str(&value)
+                    .map_err(|error| format!("`extensions` is not a JSON object: {error}"))?;
+            }
+            _ => {}
+        }
+    }
+    Ok(request)
+}
+
 /// Who sent the HTTP request.
 struct Caller {
     identity: Option<Identity>,
@@ -219,6 +289,9 @@ async fn run(
     is_get: bool,
     media: Media,
 ) -> Outcome {
+    if let Some(refused) = resolve_persisted(state, caller, &mut request, media) {
+        return Outcome::Refused(refused);
+    }
     if request.query.trim().is_empty() {
         return Outcome::Refused(request_error(
             ErrorCode::BadRequest,
@@ -227,6 +300,11 @@ async fn run(
         ));
     }
     let operation_name = request.operation_name.clone();
+    let allow_list = state.config.persisted_queries_only && caller.identity.is_none();
+    let registered = allow_list
+        && state
+            .persisted
+            .is_registered(&persisted::hash(&request.query));
     let document = match request.parsed_query() {
         Ok(document) => document,
         Err(error) => {
@@ -255,6 +333,15 @@ async fn run(
         );
         return Outcome::DocumentRefused(vec![error]);
     };
+    // Allow-list mode: anonymous queries must be registered operations. Mutations stay open,
+    // since every one but `login` and `refreshToken` needs credentials anyway.
+    if allow_list && operation.ty == OperationType::Query && !registered {
+        return Outcome::Refused(request_error(
+            ErrorCode::PersistedQueryNotAllowed,
+            media,
+            "this server runs only registered operations for anonymous clients",
+        ));
+    }
     if is_get && operation.ty != OperationType::Query {
         return Outcome::Refused(request_error(
             ErrorCode::MethodNotAllowed,
@@ -297,18 +384,92 @@ async fn run(
     }
 }
 
-fn respond(outcome: Outcome, media: Media) -> Response {
-    match outcome {
+/// What decides how a response may be cached.
+struct Caching {
+    /// A GET request (POST responses are never cached).
+    get: bool,
+    /// No credentials: the response is the same for every anonymous reader.
+    anonymous: bool,
+    /// The client's `If-None-Match`.
+    if_none_match: Option<String>,
+}
+
+impl Caching {
+    fn new(get: bool, caller: Option<&Caller>, headers: &HeaderMap) -> Self {
+        Self {
+            get,
+            anonymous: caller.is_none_or(|caller| caller.identity.is_none()),
+            if_none_match: headers
+                .get(header::IF_NONE_MATCH)
+                .and_then(|value| value.to_str().ok())
+                .map(str::to_owned),
+        }
+    }
+
+    fn matches(&self, etag: &str) -> bool {
+        self.if_none_match.as_deref().is_some_and(|header| {
+            header
+                .split(',')
+                .map(|tag| tag.trim().trim_start_matches("W/"))
+                .any(|tag| tag == etag || tag == "*")
+        })
+    }
+}
+
+/// Responses depend on these request headers.
+const VARY: &str = "Accept, Accept-Encoding, Authorization";
+
+/// Writes the outcome. Successful GET responses carry a strong `ETag` (a hash of the body),
+/// answer a matching `If-None-Match` with 304, and get a `Cache-Control` whose max-age the types
+/// in the response decide; responses to authenticated callers are `private`. Everything else is
+/// `no-store`.
+fn respond(outcome: Outcome, media: Media, caching: &Caching) -> Response {
+    let mut http = match outcome {
         Outcome::Executed(response) => {
+            let policy = response.cache_control;
+            let cacheable = caching.get && response.errors.is_empty();
             let body = serde_json::to_vec(&response).unwrap_or_default();
-            let mut http = (StatusCode::OK, Bytes::from(body)).into_response();
-            http.headers_mut()
-                .insert(header::CONTENT_TYPE, media.content_type());
-            http
+            if cacheable {
+                let etag = format!("\"{}\"", &persisted::hash_bytes(&body)[..40]);
+                let control = if !caching.anonymous || !policy.public {
+                    "private, no-cache".to_owned()
+                } else if policy.max_age > 0 {
+                    format!("public, max-age={}", policy.max_age)
+                } else {
+                    "public, no-cache".to_owned()
+                };
+                let mut http = if caching.matches(&etag) {
+                    StatusCode::NOT_MODIFIED.into_response()
+                } else {
+                    let mut http = (StatusCode::OK, Bytes::from(body)).into_response();
+                    http.headers_mut()
+                        .insert(header::CONTENT_TYPE, media.content_type());
+                    http
+                };
+                let headers = http.headers_mut();
+                if let Ok(value) = HeaderValue::from_str(&etag) {
+                    headers.insert(header::ETAG, value);
+                }
+                if let Ok(value) = HeaderValue::from_str(&control) {
+                    headers.insert(header::CACHE_CONTROL, value);
+                }
+                http
+            } else {
+                let mut http = (StatusCode::OK, Bytes::from(body)).into_response();
+                http.headers_mut()
+                    .insert(header::CONTENT_TYPE, media.content_type());
+                http
+            }
         }
         Outcome::Refused(response) => response,
         Outcome::DocumentRefused(errors) => document_error(media, errors),
-    }
+    };
+    let headers = http.headers_mut();
+    headers
+        .entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
+    headers.insert(header::VARY, HeaderValue::from_static(VARY));
+    http
 }
 
 /// `GET /graphql`: GraphiQL for a browser, otherwise a query from the URL parameters.
@@ -335,7 +496,7 @@ pub async fn get(
             "accept application/graphql-response+json or application/json",
         );
     };
-    let request = match async_graphql::http::parse_query_string(&query) {
+    let request = match parse_get(&query) {
         Ok(request) => request,
         Err(error) => {
             return request_error(
@@ -349,7 +510,12 @@ pub async fn get(
         Ok(caller) => caller,
         Err(response) => return response,
     };
-    respond(run(&state, &caller, request, true, media).await, media)
+    let caching = Caching::new(true, Some(&caller), &headers);
+    respond(
+        run(&state, &caller, request, true, media).await,
+        media,
+        &caching,
+    )
 }
 
 /// `POST /graphql`: a JSON body with `query`, `operationName`, `variables`, `extensions`.
@@ -414,7 +580,11 @@ pub async fn post(
         return post_batch(&state, &caller, &bytes, media).await;
     }
     match serde_json::from_slice::<async_graphql::Request>(&bytes) {
-        Ok(request) => respond(run(&state, &caller, request, false, media).await, media),
+        Ok(request) => respond(
+            run(&state, &caller, request, false, media).await,
+            media,
+            &Caching::new(false, Some(&caller), &headers),
+        ),
         Err(error) => request_error(
             ErrorCode::BadRequest,
             media,

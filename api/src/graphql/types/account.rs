@@ -12,7 +12,7 @@ use crate::ids::{self, Kind};
 pub struct User(pub user::Model);
 
 /// A user account. Password hashes are never exposed.
-#[Object]
+#[Object(cache_control(private, no_cache))]
 impl User {
     /// Global ID.
     async fn id(&self) -> ID {
@@ -42,6 +42,7 @@ impl User {
 
 /// What `login` and `refreshToken` return.
 #[derive(SimpleObject)]
+#[graphql(cache_control(private, no_cache))]
 pub struct Session {
     /// Send it as `Authorization: Bearer <accessToken>`.
     pub access_token: String,
@@ -59,7 +60,7 @@ pub struct Session {
 pub struct ApiToken(pub api_token::Model);
 
 /// An API token for an integrator. The token itself is shown only when created.
-#[Object]
+#[Object(cache_control(private, no_cache))]
 impl ApiToken {
     /// Global ID.
     async fn id(&self) -> ID {
@@ -105,7 +106,7 @@ pub struct CreatedApiToken {
 pub struct ArticleRevision(pub article_revision::Model);
 
 /// A saved state of an article.
-#[Object]
+#[Object(cache_control(private, no_cache))]
 impl ArticleRevision {
     /// Global ID; pass it to `restoreArticleRevision`.
     async fn id(&self) -> ID {
@@ -147,7 +148,7 @@ impl ArticleRevision {
 pub struct AuditEntry(pub audit_entry::Model);
 
 /// One audited mutation.
-#[Object]
+#[Object(cache_control(private, no_cache))]
 impl AuditEntry {
     /// Who (an email, or `api-token:<name>`).
     async fn actor(&self) -> &str {

@@ -79,7 +79,7 @@ pub(crate) async fn agreement_connection(
 }
 
 /// An agreement between institutions.
-#[Object]
+#[Object(cache_control(max_age = 600))]
 impl Agreement {
     /// Global ID.
     pub async fn id(&self) -> ID {
@@ -239,7 +239,7 @@ impl Agreement {
 pub struct AgreementParty(agreement_party::Model);
 
 /// An institution bound by an agreement.
-#[Object]
+#[Object(cache_control(max_age = 600))]
 impl AgreementParty {
     /// The institution.
     async fn institution(&self, ctx: &Context<'_>) -> Result<Institution> {
@@ -259,7 +259,7 @@ impl AgreementParty {
 pub struct Signatory(agreement_signatory::Model);
 
 /// A person who signed an agreement.
-#[Object]
+#[Object(cache_control(max_age = 600))]
 impl Signatory {
     /// The person.
     async fn person(&self, ctx: &Context<'_>) -> Result<Person> {

@@ -117,7 +117,7 @@ pub(crate) async fn article_connection(
 }
 
 /// A news article in one language.
-#[Object]
+#[Object(cache_control(max_age = 60))]
 impl Article {
     /// Global ID.
     pub async fn id(&self) -> ID {
@@ -326,7 +326,7 @@ pub struct Byline {
 }
 
 /// Who an article is by.
-#[Object]
+#[Object(cache_control(max_age = 60))]
 impl Byline {
     /// The unit the story comes from ("Pairing Support Office").
     async fn institution(&self, ctx: &Context<'_>) -> Result<Option<Institution>> {
@@ -385,7 +385,7 @@ pub struct PersonMention {
 }
 
 /// A person named in an article.
-#[Object]
+#[Object(cache_control(max_age = 60))]
 impl PersonMention {
     /// The person.
     async fn person(&self, ctx: &Context<'_>) -> Result<Person> {
@@ -411,7 +411,7 @@ impl PersonMention {
 pub struct Media(pub media::Model);
 
 /// A photo or other media item attached to an article.
-#[Object]
+#[Object(cache_control(max_age = 600))]
 impl Media {
     /// Global ID.
     pub async fn id(&self) -> ID {
@@ -465,7 +465,7 @@ impl Media {
 pub struct Tag(pub tag::Model);
 
 /// A label on articles.
-#[Object]
+#[Object(cache_control(max_age = 300))]
 impl Tag {
     /// Global ID.
     pub async fn id(&self) -> ID {

@@ -58,7 +58,7 @@ macro_rules! connection {
         }
 
         #[doc = concat!("A page of ", $what, ", with cursors for keyset pagination.")]
-        #[Object]
+        #[Object(cache_control(max_age = 30))]
         impl $connection {
             /// The items of this page, each with its cursor.
             async fn edges(&self) -> &[$edge] {

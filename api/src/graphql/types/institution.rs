@@ -43,7 +43,7 @@ impl InstitutionFilterInput {
 }
 
 /// A university, college, ministry, department, office or union.
-#[Object]
+#[Object(cache_control(max_age = 600))]
 impl Institution {
     /// Global ID.
     pub async fn id(&self) -> ID {
@@ -227,7 +227,7 @@ impl Institution {
 pub struct Position(pub position::Model);
 
 /// A title a person holds or held at an institution.
-#[Object]
+#[Object(cache_control(max_age = 600))]
 impl Position {
     /// Global ID.
     pub async fn id(&self) -> ID {

@@ -16,7 +16,7 @@ use crate::ids::{self, Kind};
 pub struct Person(pub person::Model);
 
 /// A person: an official, a member of staff, an author.
-#[Object]
+#[Object(cache_control(max_age = 600))]
 impl Person {
     /// Global ID.
     pub async fn id(&self) -> ID {

@@ -15,7 +15,7 @@ use crate::ids::{self, Kind};
 pub struct Section(pub section::Model);
 
 /// A section of the site ("News & Events", "Events").
-#[Object]
+#[Object(cache_control(max_age = 300))]
 impl Section {
     /// Global ID.
     pub async fn id(&self) -> ID {

@@ -84,7 +84,7 @@ fn id_kind(kind: sync::SyncType) -> Kind {
 }
 
 /// One change in the feed.
-#[Object]
+#[Object(cache_control(no_cache))]
 impl SyncItem {
     /// The entity's type.
     async fn r#type(&self) -> SyncType {
@@ -129,6 +129,7 @@ impl SyncItem {
 
 /// A page of the sync feed.
 #[derive(SimpleObject)]
+#[graphql(cache_control(no_cache))]
 pub struct SyncPage {
     /// The changes, in order; apply them in this order.
     pub items: Vec<SyncItem>,
