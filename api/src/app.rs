@@ -14,6 +14,7 @@ use tracing::Level;
 
 use crate::auth::tokens::Keys;
 use crate::config::{Config, SeedDemo};
+use crate::content::live::ChangeFeed;
 use crate::db::Db;
 use crate::graphql::{NewsdeskSchema, build_schema};
 use crate::http;
@@ -33,6 +34,8 @@ pub struct AppState {
     pub keys: Keys,
     /// Registered and remembered persisted queries.
     pub persisted: Arc<PersistedQueries>,
+    /// This node's live changes, for subscriptions.
+    pub changes: ChangeFeed,
 }
 
 /// Why the app could not start.
@@ -78,12 +81,14 @@ impl AppState {
             tracing::info!("empty database: loaded the demo content");
         }
         let schema = build_schema(&config.graphql);
+        let changes = ChangeFeed::new(db.conn.clone(), std::time::Duration::from_millis(250));
         Ok(Self {
             db,
             schema,
             config: Arc::new(config),
             keys,
             persisted: Arc::new(persisted),
+            changes,
         })
     }
 }
@@ -98,6 +103,7 @@ pub fn router(state: AppState) -> Router {
                 .post(http::graphql::post)
                 .fallback(http::graphql::method_not_allowed),
         )
+        .route("/graphql/ws", get(http::graphql::websocket))
         .route("/healthz", get(http::health::healthz))
         .route("/readyz", get(http::health::readyz))
         .with_state(state)

@@ -7,6 +7,7 @@ pub mod loaders;
 mod mutation;
 mod prefetch;
 mod query;
+mod subscription;
 pub mod types;
 
 use std::collections::HashMap;
@@ -15,13 +16,14 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
-use async_graphql::{Context, EmptySubscription, Schema};
+use async_graphql::{Context, Schema};
 use sea_orm::DatabaseConnection;
 
 pub use extension::{ErrorCodes, with_code};
 use loaders::Loaders;
 pub use mutation::Mutation;
 pub use query::Query;
+pub use subscription::Subscription;
 
 use crate::app::AppState;
 use crate::config::GraphqlLimits;
@@ -30,11 +32,11 @@ use crate::error::{AppError, GraphqlResultExt};
 use crate::pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageArgs};
 
 /// The Newsdesk schema.
-pub type NewsdeskSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type NewsdeskSchema = Schema<Query, Mutation, Subscription>;
 
 /// Builds the schema with the configured limits.
 pub fn build_schema(limits: &GraphqlLimits) -> NewsdeskSchema {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+    Schema::build(Query::default(), Mutation::default(), Subscription)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .limit_directives(limits.max_directives)

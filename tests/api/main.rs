@@ -12,6 +12,7 @@ mod relations;
 mod schema;
 mod seed_article;
 mod statements;
+mod subscriptions;
 mod sync;
 mod transport;
 mod visibility;

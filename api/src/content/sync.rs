@@ -173,6 +173,16 @@ async fn visible<C: ConnectionTrait>(
     })
 }
 
+/// One entity, if the caller may see it.
+pub async fn load_visible<C: ConnectionTrait>(
+    db: &C,
+    viewer: &Viewer,
+    kind: SyncType,
+    id: i64,
+) -> AppResult<Option<SyncEntity>> {
+    Ok(visible(db, viewer, kind, &[id]).await?.remove(&id))
+}
+
 /// The next ids of `kind` after `after`, visible to the caller, for the initial pass.
 async fn initial_ids<C: ConnectionTrait>(
     db: &C,

@@ -645,3 +645,51 @@ pub async fn method_not_allowed() -> Response {
         .insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
     response
 }
+
+/// `GET /graphql/ws`: subscriptions over websocket (`graphql-transport-ws`, and the older
+/// `graphql-ws`). Credentials go in the `connection_init` payload as
+/// `{"Authorization": "Bearer <token>"}`; a payload whose credentials do not check out is refused.
+pub async fn websocket(
+    State(state): State<AppState>,
+    protocol: async_graphql_axum::GraphQLProtocol,
+    upgrade: axum::extract::WebSocketUpgrade,
+) -> Response {
+    upgrade
+        .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |stream| {
+            let schema = state.schema.clone();
+            async_graphql_axum::GraphQLWebSocket::new(stream, schema, protocol)
+                .on_connection_init(move |payload| async move {
+                    let token = ["Authorization", "authorization"]
+                        .iter()
+                        .find_map(|key| payload.get(*key).and_then(|value| value.as_str()))
+                        .map(str::to_owned);
+                    let mut headers = HeaderMap::new();
+                    if let Some(token) = token.and_then(|token| HeaderValue::from_str(&token).ok())
+                    {
+                        headers.insert(header::AUTHORIZATION, token);
+                    }
+                    let caller =
+                        caller(&state, &headers, None, Media::Json)
+                            .await
+                            .map_err(|_| {
+                                async_graphql::Error::new(
+                                    "the credentials in connection_init were refused",
+                                )
+                            })?;
+                    let viewer = Viewer::new(caller.identity.clone(), state.config.site_utc_offset);
+                    let context = RequestContext::new(
+                        state.clone(),
+                        viewer,
+                        caller.client,
+                        caller.login_tried,
+                    );
+                    // A connection lives long: nested fields must not be served from a stale cache.
+                    context.loader.enable_all_cache(false);
+                    let mut data = async_graphql::Data::default();
+                    data.insert(context);
+                    Ok(data)
+                })
+                .serve()
+        })
+}
