@@ -71,6 +71,8 @@ pub struct RequestContext {
     pub app: AppState,
     /// The client's address, for login rate limits.
     pub client: String,
+    /// The language the client prefers (`Accept-Language`), if it named one we publish in.
+    pub preferred_locale: Option<entities::enums::Locale>,
     /// Set by the first `login` of an HTTP request (shared by every operation of a batch), so
     /// that aliases and batches cannot try several passwords at once.
     pub login_tried: Arc<AtomicBool>,
@@ -93,6 +95,7 @@ impl RequestContext {
             app,
             client,
             login_tried,
+            preferred_locale: None,
         }
     }
 }

@@ -202,6 +202,29 @@ pub async fn find_by_slug<C: ConnectionTrait>(
     Ok(select.order_by_asc(article::Column::Locale).one(db).await?)
 }
 
+/// The visible article with this slug in the `preferred` locale: the one with that slug and
+/// locale, else the translation in that locale of the article with that slug, else the article
+/// with that slug in another locale (a fallback, which the caller can tell from its locale).
+pub async fn find_by_slug_preferring<C: ConnectionTrait>(
+    db: &C,
+    viewer: &Viewer,
+    slug: &str,
+    preferred: Locale,
+) -> AppResult<Option<article::Model>> {
+    if let Some(exact) = find_by_slug(db, viewer, slug, Some(preferred)).await? {
+        return Ok(Some(exact));
+    }
+    let Some(other) = find_by_slug(db, viewer, slug, None).await? else {
+        return Ok(None);
+    };
+    let original = other.translation_of_id.unwrap_or(other.id);
+    let group = translation_groups(db, viewer, &[original]).await?;
+    let translated = group
+        .get(&original)
+        .and_then(|rows| rows.iter().find(|row| row.locale == preferred).cloned());
+    Ok(Some(translated.unwrap_or(other)))
+}
+
 /// The visible articles among `ids`.
 pub async fn find_by_ids<C: ConnectionTrait>(
     db: &C,

@@ -182,8 +182,10 @@ pub struct ArticleQuery;
 /// Articles.
 #[Object]
 impl ArticleQuery {
-    /// The article with this slug, if the caller may see it. Without `locale`, the English
-    /// version is preferred.
+    /// The article with this slug, if the caller may see it. Without `locale`, the language of
+    /// the `Accept-Language` header is preferred (its translation, when the slug is another
+    /// language's), then English; `localeFallbackFrom` tells when the language asked for was
+    /// missing.
     async fn article(
         &self,
         ctx: &Context<'_>,
@@ -191,10 +193,18 @@ impl ArticleQuery {
         locale: Option<Locale>,
     ) -> Result<Option<Article>> {
         let request = request(ctx)?;
-        let row =
-            articles::find_by_slug(&request.db, &request.viewer, &slug, locale.map(Into::into))
-                .await
-                .gql()?;
+        let row = match (locale, request.preferred_locale) {
+            (Some(locale), _) => {
+                articles::find_by_slug(&request.db, &request.viewer, &slug, Some(locale.into()))
+                    .await
+            }
+            (None, Some(preferred)) => {
+                articles::find_by_slug_preferring(&request.db, &request.viewer, &slug, preferred)
+                    .await
+            }
+            (None, None) => articles::find_by_slug(&request.db, &request.viewer, &slug, None).await,
+        }
+        .gql()?;
         if let Some(row) = &row {
             prefetch::articles(ctx, ctx.look_ahead(), std::slice::from_ref(row)).await?;
         }

@@ -203,9 +203,34 @@ fn parse_get(query_string: &str) -> Result<async_graphql::Request, String> {
     Ok(request)
 }
 
+/// The language a client prefers, from `Accept-Language`: the highest-weighted of the languages
+/// we publish in (any `zh-*` is Chinese, any `en-*` English).
+fn preferred_locale(headers: &HeaderMap) -> Option<entities::enums::Locale> {
+    let header = headers.get(header::ACCEPT_LANGUAGE)?.to_str().ok()?;
+    let mut best: Option<(f32, entities::enums::Locale)> = None;
+    for entry in header.split(',') {
+        let mut parts = entry.split(';').map(str::trim);
+        let tag = parts.next().unwrap_or_default().to_ascii_lowercase();
+        let quality = parts
+            .filter_map(|param| param.strip_prefix("q="))
+            .find_map(|q| q.parse::<f32>().ok())
+            .unwrap_or(1.0);
+        let locale = match tag.split('-').next() {
+            Some("zh") => entities::enums::Locale::Zh,
+            Some("en") => entities::enums::Locale::En,
+            _ => continue,
+        };
+        if quality > 0.0 && best.is_none_or(|(q, _)| quality > q) {
+            best = Some((quality, locale));
+        }
+    }
+    best.map(|(_, locale)| locale)
+}
+
 /// Who sent the HTTP request.
 struct Caller {
     identity: Option<Identity>,
+    locale: Option<entities::enums::Locale>,
     client: String,
     login_tried: Arc<AtomicBool>,
 }
@@ -238,6 +263,7 @@ async fn caller(
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Ok(Caller {
             identity: None,
+            locale: preferred_locale(headers),
             client,
             login_tried,
         });
@@ -260,6 +286,7 @@ async fn caller(
     match identity {
         Ok(identity) => Ok(Caller {
             identity: Some(identity),
+            locale: preferred_locale(headers),
             client,
             login_tried,
         }),
@@ -357,6 +384,8 @@ async fn run(
         caller.client.clone(),
         caller.login_tried.clone(),
     );
+    let mut context = context;
+    context.preferred_locale = caller.locale;
     let request = request.data(context);
     let mut response = state.schema.execute(request).await;
     // Errors raised by the library itself (an argument that does not coerce, say) carry no code;
@@ -417,7 +446,7 @@ impl Caching {
 }
 
 /// Responses depend on these request headers.
-const VARY: &str = "Accept, Accept-Encoding, Authorization";
+const VARY: &str = "Accept, Accept-Encoding, Accept-Language, Authorization";
 
 /// Writes the outcome. Successful GET responses carry a strong `ETag` (a hash of the body),
 /// answer a matching `If-None-Match` with 304, and get a `Cache-Control` whose max-age the types

@@ -134,6 +134,15 @@ impl Article {
         self.0.locale.into()
     }
 
+    /// Set when the client asked for another language (`Accept-Language`) and this article is
+    /// served in its own because no translation exists: the locale asked for.
+    async fn locale_fallback_from(&self, ctx: &Context<'_>) -> Result<Option<Locale>> {
+        let preferred = request(ctx)?.preferred_locale;
+        Ok(preferred
+            .filter(|locale| *locale != self.0.locale)
+            .map(Into::into))
+    }
+
     /// Headline.
     async fn title(&self) -> &str {
         &self.0.title
