@@ -104,6 +104,7 @@ pub fn router(state: AppState) -> Router {
                 .fallback(http::graphql::method_not_allowed),
         )
         .route("/graphql/ws", get(http::graphql::websocket))
+        .merge(crate::rest::routes())
         .route("/healthz", get(http::health::healthz))
         .route("/readyz", get(http::health::readyz))
         .with_state(state)

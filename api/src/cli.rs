@@ -40,6 +40,8 @@ pub enum Command {
     },
     /// Print the GraphQL schema (SDL) and exit.
     Schema,
+    /// Print the OpenAPI document of the REST API and exit.
+    Openapi,
     /// Manage user accounts. Passwords are read from standard input (one line) or from
     /// NEWSDESK_USER_PASSWORD, never from a flag.
     #[command(subcommand)]
@@ -183,13 +185,16 @@ fn init_logging(config: &Config) {
 /// Runs the command line; the error is for `main` to print.
 pub async fn run(cli: Cli) -> Result<(), StartupError> {
     let command = cli.command.unwrap_or(Command::Serve);
-    if let Command::Schema = command {
+    if let Command::Schema | Command::Openapi = command {
         #[expect(
             clippy::print_stdout,
-            reason = "printing the schema is the command's output"
+            reason = "printing the document is the command's output"
         )]
         {
-            print!("{}", graphql::sdl());
+            match command {
+                Command::Openapi => println!("{}", crate::rest::openapi_json()),
+                _ => print!("{}", graphql::sdl()),
+            }
         }
         return Ok(());
     }
@@ -217,6 +222,6 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
             Ok(())
         }
         Command::User(command) => run_user(&cli.config, command).await,
-        Command::Schema => Ok(()),
+        Command::Schema | Command::Openapi => Ok(()),
     }
 }

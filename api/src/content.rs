@@ -5,6 +5,7 @@
 pub mod agreements;
 pub mod articles;
 pub mod institutions;
+pub mod jsonld;
 pub mod live;
 pub mod markdown;
 pub mod people;

@@ -16,4 +16,5 @@ pub mod graphql;
 pub mod http;
 pub mod ids;
 pub mod pagination;
+pub mod rest;
 pub mod seed;

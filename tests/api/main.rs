@@ -10,6 +10,7 @@ mod languages;
 mod migrations;
 mod pagination;
 mod relations;
+mod rest;
 mod schema;
 mod seed_article;
 mod statements;

@@ -128,4 +128,8 @@ db_test!(async fn every_fact_of_the_seed_page_comes_back(app) {
     assert_eq!(lineage, [2019, 2024]);
 
     assert_eq!(article["translations"], json!([]));
+    assert_eq!(article["jsonLd"]["@type"], "NewsArticle");
+    assert_eq!(article["jsonLd"]["datePublished"], "2024-04-11T16:00:00+00:00");
+    assert_eq!(article["jsonLd"]["author"][0]["name"], "Feng Min");
+    assert_eq!(article["jsonLd"]["sourceOrganization"]["name"], "Pairing Support Office");
 });

@@ -227,6 +227,28 @@ fn preferred_locale(headers: &HeaderMap) -> Option<entities::enums::Locale> {
     best.map(|(_, locale)| locale)
 }
 
+/// Checks an `Authorization` header value: a bearer access token (JWT) or API token.
+pub(crate) async fn authenticate(
+    state: &AppState,
+    value: &HeaderValue,
+) -> Result<Identity, AppError> {
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|token| !token.is_empty());
+    match token {
+        None => Err(AppError::Unauthenticated(
+            "use `Authorization: Bearer <token>`",
+        )),
+        Some(token) if token.starts_with(api_tokens::PREFIX) => {
+            api_tokens::authenticate(&state.db.conn, token).await
+        }
+        Some(token) => state.keys.verify_access(token),
+    }
+}
+
 /// Who sent the HTTP request.
 struct Caller {
     identity: Option<Identity>,
@@ -268,21 +290,7 @@ async fn caller(
             login_tried,
         });
     };
-    let token = value
-        .to_str()
-        .ok()
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .map(str::trim)
-        .filter(|token| !token.is_empty());
-    let identity = match token {
-        None => Err(AppError::Unauthenticated(
-            "use `Authorization: Bearer <token>`",
-        )),
-        Some(token) if token.starts_with(api_tokens::PREFIX) => {
-            api_tokens::authenticate(&state.db.conn, token).await
-        }
-        Some(token) => state.keys.verify_access(token),
-    };
+    let identity = authenticate(state, value).await;
     match identity {
         Ok(identity) => Ok(Caller {
             identity: Some(identity),

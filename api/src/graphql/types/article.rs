@@ -143,6 +143,38 @@ impl Article {
             .map(Into::into))
     }
 
+    /// schema.org `NewsArticle` JSON-LD, for a page's `<script type="application/ld+json">`.
+    async fn json_ld(&self, ctx: &Context<'_>) -> Result<async_graphql::Json<serde_json::Value>> {
+        let tree = load(ctx, AllSections)
+            .await?
+            .ok_or_else(|| missing("section tree"))?;
+        let unit = match self.0.source_institution_id {
+            Some(id) => load(ctx, InstitutionById(id)).await?,
+            None => None,
+        };
+        let links = load(ctx, AuthorsOf(self.0.id)).await?.unwrap_or_default();
+        let keys: Vec<_> = links
+            .iter()
+            .map(|link| PersonById(link.person_id))
+            .collect();
+        let people = load_many(ctx, keys.clone()).await?;
+        let authors: Vec<_> = keys
+            .iter()
+            .filter_map(|key| people.get(key).cloned())
+            .collect();
+        let media = load(ctx, MediaOf(self.0.id)).await?.unwrap_or_default();
+        let parts = crate::content::jsonld::NewsArticleParts {
+            article: &self.0,
+            section: tree.get(self.0.section_id),
+            unit: unit.as_ref(),
+            authors: &authors,
+            media: &media,
+        };
+        Ok(async_graphql::Json(crate::content::jsonld::news_article(
+            &parts,
+        )))
+    }
+
     /// Headline.
     async fn title(&self) -> &str {
         &self.0.title

@@ -1,0 +1,39 @@
+//! The JSON REST API at `/api/v1`: thin handlers over the same domain functions as GraphQL, so
+//! visibility and validation are identical, with an OpenAPI 3.1 document generated from them.
+
+mod handlers;
+mod views;
+
+use axum::Router;
+use axum::routing::get;
+use utoipa::OpenApi;
+
+use crate::app::AppState;
+
+pub use handlers::ApiDoc;
+
+/// The OpenAPI document, as checked in at `openapi.json`.
+pub fn openapi_json() -> String {
+    ApiDoc::openapi().to_pretty_json().unwrap_or_default()
+}
+
+/// The REST routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/articles", get(handlers::list_articles))
+        .route("/api/v1/articles/{slug}", get(handlers::get_article))
+        .route("/api/v1/sections", get(handlers::list_sections))
+        .route("/api/v1/sections/{slug}", get(handlers::get_section))
+        .route("/api/v1/institutions", get(handlers::list_institutions))
+        .route(
+            "/api/v1/institutions/{slug}",
+            get(handlers::get_institution),
+        )
+        .route("/api/v1/people", get(handlers::list_people))
+        .route("/api/v1/people/{slug}", get(handlers::get_person))
+        .route("/api/v1/agreements", get(handlers::list_agreements))
+        .route("/api/v1/agreements/{slug}", get(handlers::get_agreement))
+        .route("/api/v1/sync", get(handlers::sync))
+        .route("/api/v1/openapi.json", get(handlers::openapi))
+        .route("/api/v1/docs", get(handlers::docs))
+}
