@@ -10,7 +10,7 @@ use entities::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, Set, TransactionTrait,
+    EntityTrait, PaginatorTrait, QueryFilter, Set, TransactionTrait,
 };
 
 use super::journal::{self, Change};
@@ -184,6 +184,62 @@ where
     }
 }
 
+/// An entity with an `id` and a `version` column, saved under optimistic concurrency.
+trait Versioned: EntityTrait {
+    const ID: Self::Column;
+    const VERSION: Self::Column;
+    const WHAT: &'static str;
+    fn version_of(row: &Self::Model) -> i32;
+}
+
+macro_rules! versioned {
+    ($($module:ident => $what:literal),* $(,)?) => {
+        $(
+            impl Versioned for $module::Entity {
+                const ID: Self::Column = $module::Column::Id;
+                const VERSION: Self::Column = $module::Column::Version;
+                const WHAT: &'static str = $what;
+                fn version_of(row: &Self::Model) -> i32 {
+                    row.version
+                }
+            }
+        )*
+    };
+}
+
+versioned!(section => "section", institution => "institution", person => "person", position => "position", agreement => "agreement");
+
+/// Writes `active` over row `id` only if it is still at `version` (the WHERE clause is the
+/// lock); returns the saved row.
+async fn save_versioned<E>(
+    txn: &DatabaseTransaction,
+    active: E::ActiveModel,
+    id: i64,
+    version: i32,
+) -> AppResult<E::Model>
+where
+    E: Versioned,
+    E::Model: Send + Sync,
+    E::ActiveModel: Send,
+{
+    let result = E::update_many()
+        .set(active)
+        .filter(E::ID.eq(id))
+        .filter(E::VERSION.eq(version))
+        .exec(txn)
+        .await
+        .map_err(|error| constraint_error(error, "input.slug", "that slug"))?;
+    let row = E::find()
+        .filter(E::ID.eq(id))
+        .one(txn)
+        .await?
+        .ok_or(AppError::NotFound { what: E::WHAT })?;
+    if result.rows_affected != 1 {
+        return Err(stale(E::WHAT, E::version_of(&row), version));
+    }
+    Ok(row)
+}
+
 async fn begin(
     db: &DatabaseConnection,
     viewer: &Viewer,
@@ -295,35 +351,17 @@ pub async fn save_section(
         .await
         .map_err(|error| constraint_error(error, "input.slug", "that slug"))?,
         Some((id, version)) => {
-            let current = section::Entity::find_by_id(id)
-                .one(&txn)
-                .await?
-                .ok_or(AppError::NotFound { what: "section" })?;
-            if current.version != version {
-                return Err(stale("section", current.version, version));
-            }
-            let mut active = current.into_active_model();
-            active.slug = Set(slug);
-            active.name_en = Set(name);
-            active.name_zh = Set(name_zh);
-            active.parent_id = Set(fields.parent_id);
-            active.position = Set(fields.position);
-            active.version = Set(version + 1);
-            active.updated_at = Set(at);
-            let result = section::Entity::update_many()
-                .set(active)
-                .filter(section::Column::Id.eq(id))
-                .filter(section::Column::Version.eq(version))
-                .exec(&txn)
-                .await
-                .map_err(|error| constraint_error(error, "input.slug", "that slug"))?;
-            if result.rows_affected != 1 {
-                return Err(stale("section", version + 1, version));
-            }
-            section::Entity::find_by_id(id)
-                .one(&txn)
-                .await?
-                .ok_or(AppError::NotFound { what: "section" })?
+            let active = section::ActiveModel {
+                slug: Set(slug),
+                name_en: Set(name),
+                name_zh: Set(name_zh),
+                parent_id: Set(fields.parent_id),
+                position: Set(fields.position),
+                version: Set(version + 1),
+                updated_at: Set(at),
+                ..Default::default()
+            };
+            save_versioned::<section::Entity>(&txn, active, id, version).await?
         }
     };
     let action = if target.is_some() {
@@ -389,36 +427,20 @@ pub async fn save_institution(
         updated_at: Set(at),
         ..Default::default()
     };
-    let row =
-        match target {
-            None => {
-                active.version = Set(1);
-                active.created_at = Set(at);
-                active
-                    .insert(&txn)
-                    .await
-                    .map_err(|error| constraint_error(error, "input.slug", "that slug"))?
-            }
-            Some((id, version)) => {
-                active.version = Set(version + 1);
-                let result = institution::Entity::update_many()
-                    .set(active)
-                    .filter(institution::Column::Id.eq(id))
-                    .filter(institution::Column::Version.eq(version))
-                    .exec(&txn)
-                    .await
-                    .map_err(|error| constraint_error(error, "input.slug", "that slug"))?;
-                let row = institution::Entity::find_by_id(id).one(&txn).await?.ok_or(
-                    AppError::NotFound {
-                        what: "institution",
-                    },
-                )?;
-                if result.rows_affected != 1 {
-                    return Err(stale("institution", row.version, version));
-                }
-                row
-            }
-        };
+    let row = match target {
+        None => {
+            active.version = Set(1);
+            active.created_at = Set(at);
+            active
+                .insert(&txn)
+                .await
+                .map_err(|error| constraint_error(error, "input.slug", "that slug"))?
+        }
+        Some((id, version)) => {
+            active.version = Set(version + 1);
+            save_versioned::<institution::Entity>(&txn, active, id, version).await?
+        }
+    };
     let action = if target.is_some() {
         "updateInstitution"
     } else {
@@ -469,21 +491,7 @@ pub async fn save_person(
         }
         Some((id, version)) => {
             active.version = Set(version + 1);
-            let result = person::Entity::update_many()
-                .set(active)
-                .filter(person::Column::Id.eq(id))
-                .filter(person::Column::Version.eq(version))
-                .exec(&txn)
-                .await
-                .map_err(|error| constraint_error(error, "input.slug", "that slug"))?;
-            let row = person::Entity::find_by_id(id)
-                .one(&txn)
-                .await?
-                .ok_or(AppError::NotFound { what: "person" })?;
-            if result.rows_affected != 1 {
-                return Err(stale("person", row.version, version));
-            }
-            row
+            save_versioned::<person::Entity>(&txn, active, id, version).await?
         }
     };
     let action = if target.is_some() {
@@ -561,20 +569,7 @@ pub async fn save_position(
         }
         Some((id, version)) => {
             active.version = Set(version + 1);
-            let result = position::Entity::update_many()
-                .set(active)
-                .filter(position::Column::Id.eq(id))
-                .filter(position::Column::Version.eq(version))
-                .exec(&txn)
-                .await?;
-            let row = position::Entity::find_by_id(id)
-                .one(&txn)
-                .await?
-                .ok_or(AppError::NotFound { what: "position" })?;
-            if result.rows_affected != 1 {
-                return Err(stale("position", row.version, version));
-            }
-            row
+            save_versioned::<position::Entity>(&txn, active, id, version).await?
         }
     };
     let action = if target.is_some() {
@@ -713,21 +708,7 @@ pub async fn save_agreement(
         }
         Some((id, version)) => {
             active.version = Set(version + 1);
-            let result = agreement::Entity::update_many()
-                .set(active)
-                .filter(agreement::Column::Id.eq(id))
-                .filter(agreement::Column::Version.eq(version))
-                .exec(&txn)
-                .await
-                .map_err(|error| constraint_error(error, "input.slug", "that slug"))?;
-            let row = agreement::Entity::find_by_id(id)
-                .one(&txn)
-                .await?
-                .ok_or(AppError::NotFound { what: "agreement" })?;
-            if result.rows_affected != 1 {
-                return Err(stale("agreement", row.version, version));
-            }
-            row
+            save_versioned::<agreement::Entity>(&txn, active, id, version).await?
         }
     };
     agreement_party::Entity::delete_many()
