@@ -111,6 +111,23 @@ pub struct Config {
     #[arg(long, env = "NEWSDESK_PERSISTED_QUERIES_ONLY", global = true, default_value_t = false, value_name = "BOOL", action = clap::ArgAction::Set)]
     pub persisted_queries_only: bool,
 
+    /// Attempts per webhook delivery before it goes to the dead-letter state.
+    #[arg(long, env = "NEWSDESK_WEBHOOK_MAX_ATTEMPTS", global = true, default_value_t = 8, value_name = "N", value_parser = clap::value_parser!(i32).range(1..=50))]
+    pub webhook_max_attempts: i32,
+
+    /// First retry delay of a failed webhook delivery, in milliseconds; it doubles each time (at
+    /// most one hour).
+    #[arg(long, env = "NEWSDESK_WEBHOOK_RETRY_BASE_MS", global = true, default_value_t = 5000, value_name = "MS", value_parser = clap::value_parser!(u64).range(10..=3_600_000))]
+    pub webhook_retry_base_ms: u64,
+
+    /// Timeout of one webhook request, in milliseconds.
+    #[arg(long, env = "NEWSDESK_WEBHOOK_TIMEOUT_MS", global = true, default_value_t = 10_000, value_name = "MS", value_parser = clap::value_parser!(u64).range(100..=120_000))]
+    pub webhook_timeout_ms: u64,
+
+    /// How often the webhook worker looks for work, in milliseconds.
+    #[arg(long, env = "NEWSDESK_WEBHOOK_POLL_MS", global = true, default_value_t = 500, value_name = "MS", value_parser = clap::value_parser!(u64).range(10..=60_000))]
+    pub webhook_poll_ms: u64,
+
     /// Limits on GraphQL documents.
     #[command(flatten, next_help_heading = "GraphQL limits")]
     pub graphql: GraphqlLimits,

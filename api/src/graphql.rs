@@ -9,6 +9,7 @@ mod prefetch;
 mod query;
 mod subscription;
 pub mod types;
+mod webhook_types;
 
 use std::collections::HashMap;
 use std::hash::Hash;

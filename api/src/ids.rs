@@ -30,10 +30,16 @@ pub enum Kind {
     User,
     /// An API token.
     ApiToken,
+    /// A webhook endpoint.
+    WebhookEndpoint,
+    /// A webhook delivery.
+    WebhookDelivery,
 }
 
 impl Kind {
-    const ALL: [Kind; 11] = [
+    const ALL: [Kind; 13] = [
+        Kind::WebhookEndpoint,
+        Kind::WebhookDelivery,
         Kind::ArticleRevision,
         Kind::User,
         Kind::ApiToken,
@@ -61,6 +67,8 @@ impl Kind {
             Kind::ArticleRevision => "ArticleRevision",
             Kind::User => "User",
             Kind::ApiToken => "ApiToken",
+            Kind::WebhookEndpoint => "WebhookEndpoint",
+            Kind::WebhookDelivery => "WebhookDelivery",
         }
     }
 }

@@ -18,3 +18,4 @@ pub mod ids;
 pub mod pagination;
 pub mod rest;
 pub mod seed;
+pub mod webhooks;

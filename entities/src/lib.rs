@@ -26,3 +26,7 @@ pub mod refresh_token;
 pub mod section;
 pub mod tag;
 pub mod user;
+pub mod webhook_attempt;
+pub mod webhook_cursor;
+pub mod webhook_delivery;
+pub mod webhook_endpoint;

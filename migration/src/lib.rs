@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261130_000001_initial_schema;
 mod m20261130_000002_editorial;
+mod m20261130_000003_webhooks;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261130_000001_initial_schema::Migration),
             Box::new(m20261130_000002_editorial::Migration),
+            Box::new(m20261130_000003_webhooks::Migration),
         ]
     }
 }

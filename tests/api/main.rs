@@ -18,3 +18,4 @@ mod subscriptions;
 mod sync;
 mod transport;
 mod visibility;
+mod webhooks;

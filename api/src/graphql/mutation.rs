@@ -20,7 +20,12 @@ use crate::ids::{self, Kind};
 
 /// Every mutation root field.
 #[derive(MergedObject, Default)]
-pub struct Mutation(SessionMutation, ArticleMutation, CatalogMutation);
+pub struct Mutation(
+    SessionMutation,
+    ArticleMutation,
+    CatalogMutation,
+    super::webhook_types::WebhookMutation,
+);
 
 fn lifetimes(ctx: &Context<'_>) -> Result<Lifetimes> {
     let config = &request(ctx)?.app.config;

@@ -27,6 +27,7 @@ pub struct Query(
     PersonQuery,
     AgreementQuery,
     AccountQuery,
+    super::webhook_types::WebhookQuery,
 );
 
 /// The caller's account, API tokens and the audit log.

@@ -175,6 +175,8 @@ impl AuditEntry {
             "Position" => Kind::Position,
             "Agreement" => Kind::Agreement,
             "ApiToken" => Kind::ApiToken,
+            "WebhookEndpoint" => Kind::WebhookEndpoint,
+            "WebhookDelivery" => Kind::WebhookDelivery,
             _ => Kind::User,
         };
         ID(ids::encode(kind, self.0.entity_id))

@@ -63,7 +63,11 @@ impl Node {
                 .await?
                 .map(|row| Node::Media(Media(row))),
             Kind::Tag => load(ctx, TagById(id)).await?.map(|row| Node::Tag(Tag(row))),
-            Kind::ArticleRevision | Kind::User | Kind::ApiToken => None,
+            Kind::ArticleRevision
+            | Kind::User
+            | Kind::ApiToken
+            | Kind::WebhookEndpoint
+            | Kind::WebhookDelivery => None,
         })
     }
 }

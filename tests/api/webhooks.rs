@@ -1,0 +1,211 @@
+//! Webhooks against a real HTTP receiver started by the test: signatures, retries, dead
+//! letters and replays.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::http::{HeaderMap, StatusCode};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use entities::enums::UserRole;
+use hmac::{Hmac, Mac};
+use newsdesk_tests::{TestApp, TestUser, db_test};
+use serde_json::{Value, json};
+
+const ARGS: &[&str] = &[
+    "--webhook-poll-ms",
+    "20",
+    "--webhook-retry-base-ms",
+    "50",
+    "--webhook-max-attempts",
+    "3",
+];
+
+#[derive(Clone, Default)]
+struct Receiver {
+    /// Headers and body of every request, in order.
+    seen: Arc<Mutex<Vec<(HeaderMap, String)>>>,
+    /// Statuses to answer, in order; 200 once they run out.
+    script: Arc<Mutex<Vec<u16>>>,
+}
+
+impl Receiver {
+    async fn start(script: Vec<u16>) -> (Self, String) {
+        let receiver = Self {
+            seen: Arc::default(),
+            script: Arc::new(Mutex::new(script)),
+        };
+        let state = receiver.clone();
+        let router = axum::Router::new().route(
+            "/hook",
+            axum::routing::post(move |headers: HeaderMap, body: String| {
+                let state = state.clone();
+                async move {
+                    if let Ok(mut seen) = state.seen.lock() {
+                        seen.push((headers, body));
+                    }
+                    let status = state
+                        .script
+                        .lock()
+                        .ok()
+                        .and_then(|mut script| (!script.is_empty()).then(|| script.remove(0)))
+                        .unwrap_or(200);
+                    StatusCode::from_u16(status).unwrap_or(StatusCode::OK)
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .unwrap_or_else(|error| panic!("{error}"));
+        let port = listener
+            .local_addr()
+            .map(|addr| addr.port())
+            .unwrap_or_default();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, router).await;
+        });
+        (receiver, format!("http://127.0.0.1:{port}/hook"))
+    }
+
+    fn requests(&self) -> Vec<(HeaderMap, String)> {
+        self.seen
+            .lock()
+            .map(|seen| seen.clone())
+            .unwrap_or_default()
+    }
+
+    async fn wait_for(&self, count: usize) -> Vec<(HeaderMap, String)> {
+        for _ in 0..200 {
+            let requests = self.requests();
+            if requests.len() >= count {
+                return requests;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!(
+            "expected {count} webhook requests, got {}",
+            self.requests().len()
+        );
+    }
+}
+
+async fn endpoint(app: &TestApp, admin: &TestUser, url: &str, types: Value) -> String {
+    let created = app
+        .query_as(&admin.token, "mutation($url: String!, $types: [SyncType!]) { createWebhookEndpoint(input: { url: $url, entityTypes: $types }) { secret endpoint { id } } }", json!({ "url": url, "types": types }))
+        .await;
+    created["createWebhookEndpoint"]["secret"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+async fn create_article(app: &TestApp, editor: &TestUser, title: &str) {
+    app.seed_demo().await;
+    let section = app
+        .query(r#"{ section(slug: "events") { id } }"#, json!({}))
+        .await["section"]["id"]
+        .clone();
+    app.query_as(
+        &editor.token,
+        "mutation($i: CreateArticleInput!) { createArticle(input: $i) { article { id } } }",
+        json!({ "i": { "title": title, "body": "x", "section": section } }),
+    )
+    .await;
+}
+
+fn verify(secret: &str, headers: &HeaderMap, body: &str) -> bool {
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let key = STANDARD
+        .decode(secret.trim_start_matches("whsec_"))
+        .unwrap_or_default();
+    let Ok(mut mac) = Hmac::<sha2::Sha256>::new_from_slice(&key) else {
+        return false;
+    };
+    mac.update(
+        format!(
+            "{}.{}.{}",
+            header("webhook-id"),
+            header("webhook-timestamp"),
+            body
+        )
+        .as_bytes(),
+    );
+    let expected = format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes()));
+    header("webhook-signature")
+        .split(' ')
+        .any(|signature| signature == expected)
+}
+
+db_test!(async fn a_change_is_delivered_signed_and_retried_until_it_succeeds(app, ARGS) {
+    let admin = app.user(UserRole::Admin).await;
+    let editor = app.user(UserRole::Editor).await;
+    let (receiver, url) = Receiver::start(vec![500, 503]).await;
+    let secret = endpoint(&app, &admin, &url, json!(["ARTICLE"])).await;
+    let worker = newsdesk::webhooks::spawn_worker(&app.state).unwrap_or_else(|error| panic!("{error}"));
+    create_article(&app, &editor, "Hooked").await;
+
+    let requests = receiver.wait_for(3).await;
+    let ids: Vec<String> = requests.iter().map(|(headers, _)| headers.get("webhook-id").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()).collect();
+    assert!(ids.iter().all(|id| id == &ids[0] && id.starts_with("msg_")), "retries keep the message id: {ids:?}");
+    for (headers, body) in &requests {
+        assert!(verify(&secret, headers, body), "the signature verifies: {body}");
+        let event: Value = serde_json::from_str(body).unwrap_or_default();
+        assert_eq!(event["type"], "article.upsert");
+        assert_eq!(event["data"]["public"], false, "a new article is a draft");
+    }
+    assert!(!verify("whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", &requests[0].0, &requests[0].1), "another secret does not verify");
+
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let deliveries = app
+        .query_as(&admin.token, "{ webhookDeliveries(status: DELIVERED) { attemptCount attempts { statusCode durationMs } } }", json!({}))
+        .await;
+    let statuses: Vec<i64> = deliveries["webhookDeliveries"][0]["attempts"].as_array().into_iter().flatten().filter_map(|attempt| attempt["statusCode"].as_i64()).collect();
+    assert_eq!(statuses, [500, 503, 200], "every attempt is recorded");
+
+    // A person is not an article: the filtered endpoint gets nothing more.
+    app.query_as(&editor.token, r#"mutation { createPerson(input: { name: "Not delivered" }) { person { id } } }"#, json!({})).await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(receiver.requests().len(), 3);
+    worker.abort();
+});
+
+db_test!(async fn a_delivery_out_of_attempts_is_dead_until_replayed(app, ARGS) {
+    let admin = app.user(UserRole::Admin).await;
+    let editor = app.user(UserRole::Editor).await;
+    let (receiver, url) = Receiver::start(vec![500, 500, 500]).await;
+    endpoint(&app, &admin, &url, json!([])).await;
+    let worker = newsdesk::webhooks::spawn_worker(&app.state).unwrap_or_else(|error| panic!("{error}"));
+    create_article(&app, &editor, "Doomed").await;
+    receiver.wait_for(3).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(receiver.requests().len(), 3, "no fourth attempt");
+
+    let dead = app.query_as(&admin.token, "{ webhookDeliveries(status: DEAD) { id attemptCount lastStatus } }", json!({})).await;
+    assert_eq!(dead["webhookDeliveries"][0]["attemptCount"], 3);
+    assert_eq!(dead["webhookDeliveries"][0]["lastStatus"], 500);
+    let id = dead["webhookDeliveries"][0]["id"].clone();
+    app.query_as(&admin.token, "mutation($id: ID!) { replayWebhookDelivery(id: $id) { status } }", json!({ "id": id })).await;
+    receiver.wait_for(4).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let delivered = app.query_as(&admin.token, "{ webhookDeliveries(status: DELIVERED) { id } }", json!({})).await;
+    assert_eq!(delivered["webhookDeliveries"][0]["id"], id, "the replay got through");
+    worker.abort();
+});
+
+db_test!(async fn only_admins_manage_webhooks_and_urls_are_checked(app) {
+    let admin = app.user(UserRole::Admin).await;
+    let editor = app.user(UserRole::Editor).await;
+    let create = r#"mutation($url: String!) { createWebhookEndpoint(input: { url: $url }) { secret } }"#;
+    let (code, _) = app.error_as(Some(&editor.token), create, json!({ "url": "http://127.0.0.1:9/hook" })).await;
+    assert_eq!(code, "FORBIDDEN");
+    let (code, field) = app.error_as(Some(&admin.token), create, json!({ "url": "file:///etc/passwd" })).await;
+    assert_eq!((code.as_str(), field.as_deref()), ("BAD_USER_INPUT", Some("url")));
+    let (code, _) = app.error_as(Some(&editor.token), "{ webhookDeliveries { id } }", json!({})).await;
+    assert_eq!(code, "FORBIDDEN");
+});
