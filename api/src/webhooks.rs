@@ -362,7 +362,9 @@ pub async fn deliver_due(
         .limit(20)
         .all(db)
         .await?;
-    let lease = chrono::Duration::from_std(settings.timeout + Duration::from_secs(30))
+    // Longer than any attempt can take, so a live node never loses its claim; a dead node's
+    // claim runs out and another node (or the restarted one) tries again.
+    let lease = chrono::Duration::from_std(settings.timeout * 2 + Duration::from_secs(1))
         .unwrap_or_else(|_| chrono::Duration::seconds(60));
     let mut attempted = 0;
     for delivery in due {
