@@ -61,6 +61,18 @@ impl Receiver {
             .local_addr()
             .map(|addr| addr.port())
             .unwrap_or_default();
+        // Redirects: to the same host (followed) and to another host name (refused).
+        let router = router
+            .route(
+                "/same-host",
+                axum::routing::post(|| async { axum::response::Redirect::temporary("/hook") }),
+            )
+            .route(
+                "/other-host",
+                axum::routing::post(move || async move {
+                    axum::response::Redirect::temporary(&format!("http://localhost:{port}/hook"))
+                }),
+            );
         tokio::spawn(async move {
             let _ = axum::serve(listener, router).await;
         });
@@ -208,4 +220,23 @@ db_test!(async fn only_admins_manage_webhooks_and_urls_are_checked(app) {
     assert_eq!((code.as_str(), field.as_deref()), ("BAD_USER_INPUT", Some("url")));
     let (code, _) = app.error_as(Some(&editor.token), "{ webhookDeliveries { id } }", json!({})).await;
     assert_eq!(code, "FORBIDDEN");
+});
+
+db_test!(async fn redirects_are_followed_only_to_the_same_host(app, ARGS) {
+    let admin = app.user(UserRole::Admin).await;
+    let editor = app.user(UserRole::Editor).await;
+    let (receiver, url) = Receiver::start(vec![]).await;
+    endpoint(&app, &admin, &url.replace("/hook", "/other-host"), json!(["ARTICLE"])).await;
+    let worker = newsdesk::webhooks::spawn_worker(&app.state).unwrap_or_else(|error| panic!("{error}"));
+    create_article(&app, &editor, "Redirected").await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert!(receiver.requests().is_empty(), "a redirect to another host is not followed");
+    let attempts = app.query_as(&admin.token, "{ webhookDeliveries { attempts { statusCode } } }", json!({})).await;
+    assert_eq!(attempts["webhookDeliveries"][0]["attempts"][0]["statusCode"], 307);
+
+    endpoint(&app, &admin, &url.replace("/hook", "/same-host"), json!(["PERSON"])).await;
+    app.query_as(&editor.token, r#"mutation { createPerson(input: { name: "Followed" }) { person { id } } }"#, json!({})).await;
+    let requests = receiver.wait_for(1).await;
+    assert!(requests[0].1.contains("person.upsert"), "a same-host redirect is followed");
+    worker.abort();
 });
