@@ -39,6 +39,8 @@ db_test!(async fn articles_come_with_their_relations_json_ld_and_caching_headers
     assert_eq!(item["relatedAgreements"][0]["areasOfCooperation"].as_array().map(Vec::len), Some(5));
     assert_eq!(item["jsonLd"]["@type"], "NewsArticle");
     assert_eq!(list.header("cache-control").as_deref(), Some("public, max-age=30"));
+    let vary = list.header("vary").unwrap_or_default();
+    assert!(vary.contains("Authorization") && vary.contains("Accept-Encoding"), "{vary}");
     let etag = list.header("etag").unwrap_or_default();
     assert_eq!(get(&app, "/api/v1/articles?limit=5", &[("if-none-match", etag.as_str())]).await.status, StatusCode::NOT_MODIFIED);
 
