@@ -137,6 +137,7 @@ db_test!(async fn batches_run_when_enabled(app, &["--graphql-batch", "true"]) {
     let response = app.send(post(Some("application/json"), GQL_RESPONSE, batch)).await;
     assert_eq!(response.status, StatusCode::OK);
     assert_eq!(response.json()[1]["data"]["people"]["totalCount"], 0);
+    assert_eq!(response.header("cache-control").as_deref(), Some("no-store"), "batches are POSTs: never stored");
 });
 
 async fn refused_with(app: &TestApp, query: &str, code: &str) {

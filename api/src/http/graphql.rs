@@ -668,9 +668,10 @@ async fn post_batch(state: &AppState, caller: &Caller, bytes: &[u8], media: Medi
         bodies.push(value);
     }
     let mut response = (StatusCode::OK, Value::Array(bodies).to_string()).into_response();
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, media.content_type());
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, media.content_type());
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::VARY, HeaderValue::from_static(VARY));
     response
 }
 
