@@ -36,6 +36,8 @@ pub struct AppState {
     pub persisted: Arc<PersistedQueries>,
     /// This node's live changes, for subscriptions.
     pub changes: ChangeFeed,
+    /// This node's search index.
+    pub search: Arc<crate::search::SearchIndex>,
 }
 
 /// Why the app could not start.
@@ -81,7 +83,8 @@ impl AppState {
             tracing::info!("empty database: loaded the demo content");
         }
         let schema = build_schema(&config.graphql);
-        let changes = ChangeFeed::new(db.conn.clone(), std::time::Duration::from_millis(250));
+        let changes = ChangeFeed::new(db.background.clone(), std::time::Duration::from_millis(250));
+        let search = open_search(&config, &db).await?;
         Ok(Self {
             db,
             schema,
@@ -89,8 +92,32 @@ impl AppState {
             keys,
             persisted: Arc::new(persisted),
             changes,
+            search,
         })
     }
+}
+
+/// Opens this node's search index, rebuilds it from the database when it is new or unreadable,
+/// and keeps it current from the change log.
+async fn open_search(
+    config: &Config,
+    db: &Db,
+) -> Result<Arc<crate::search::SearchIndex>, StartupError> {
+    let dir = crate::search::index_dir(config);
+    let (index, rebuild) = crate::search::SearchIndex::open(&dir)
+        .map_err(|error| StartupError::Command(error.to_string()))?;
+    let index = Arc::new(index);
+    if rebuild {
+        let count = index
+            .rebuild(&db.conn)
+            .await
+            .map_err(|error| StartupError::Command(error.to_string()))?;
+        tracing::info!(count, dir = %dir.display(), "search index built");
+    }
+    index
+        .clone()
+        .follow(db.background.clone(), std::time::Duration::from_millis(200));
+    Ok(index)
 }
 
 /// The router: GraphQL, health probes, request ids and request logs.

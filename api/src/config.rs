@@ -128,6 +128,16 @@ pub struct Config {
     #[arg(long, env = "NEWSDESK_WEBHOOK_POLL_MS", global = true, default_value_t = 500, value_name = "MS", value_parser = clap::value_parser!(u64).range(10..=60_000))]
     pub webhook_poll_ms: u64,
 
+    /// Folder of this node's search index (a projection of the database, rebuilt when missing).
+    /// Default: `search-index` in the data folder.
+    #[arg(
+        long,
+        env = "NEWSDESK_SEARCH_INDEX_DIR",
+        global = true,
+        value_name = "DIR"
+    )]
+    pub search_index_dir: Option<PathBuf>,
+
     /// Limits on GraphQL documents.
     #[command(flatten, next_help_heading = "GraphQL limits")]
     pub graphql: GraphqlLimits,

@@ -11,6 +11,19 @@ use sea_orm::{
 
 use crate::config::Config;
 
+/// Begins a transaction that will write. On SQLite it takes the write lock at once (waiting for
+/// other writers as the busy timeout allows): a transaction that first reads and only then writes
+/// fails outright when another writer committed in between, so writers must start as writers.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<sea_orm::DatabaseTransaction, DbErr> {
+    use sea_orm::TransactionTrait;
+    let txn = db.begin().await?;
+    if db.get_database_backend() == DatabaseBackend::Sqlite {
+        txn.execute_unprepared("UPDATE change_log SET seq = seq WHERE 0")
+            .await?;
+    }
+    Ok(txn)
+}
+
 /// A pool of connections plus a counter of the SQL statements run through it.
 #[derive(Clone, Debug)]
 pub struct Db {
@@ -18,6 +31,9 @@ pub struct Db {
     pub conn: DatabaseConnection,
     /// Statements executed since start-up (read by tests and the benchmark).
     pub statements: Arc<AtomicU64>,
+    /// A small pool for background work (search, webhooks, live changes), kept apart so that
+    /// the statement count is that of requests.
+    pub background: DatabaseConnection,
 }
 
 impl Db {
@@ -32,16 +48,19 @@ impl Db {
                 ))
             })?;
         }
-        let mut options = ConnectOptions::new(url);
-        options
-            .max_connections(config.db_max_connections)
-            .min_connections(1)
-            .acquire_timeout(Duration::from_secs(10))
-            .sqlx_logging(false);
-        if let Some(schema) = &config.database_schema {
-            options.set_schema_search_path(schema.clone());
-        }
-        let mut conn = Database::connect(options).await?;
+        let options = |max: u32| {
+            let mut options = ConnectOptions::new(url.clone());
+            options
+                .max_connections(max)
+                .min_connections(1)
+                .acquire_timeout(Duration::from_secs(10))
+                .sqlx_logging(false);
+            if let Some(schema) = &config.database_schema {
+                options.set_schema_search_path(schema.clone());
+            }
+            options
+        };
+        let mut conn = Database::connect(options(config.db_max_connections)).await?;
         let statements = Arc::new(AtomicU64::new(0));
         let counter = statements.clone();
         conn.set_metric_callback(move |_info| {
@@ -51,7 +70,12 @@ impl Db {
             // WAL lets readers run while one writer commits; it is a property of the file.
             conn.execute_unprepared("PRAGMA journal_mode = WAL").await?;
         }
-        Ok(Self { conn, statements })
+        let background = Database::connect(options(2)).await?;
+        Ok(Self {
+            conn,
+            statements,
+            background,
+        })
     }
 
     /// Applies every pending migration. Running it again does nothing.

@@ -17,5 +17,6 @@ pub mod http;
 pub mod ids;
 pub mod pagination;
 pub mod rest;
+pub mod search;
 pub mod seed;
 pub mod webhooks;

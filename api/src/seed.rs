@@ -2,10 +2,11 @@
 //! modelled in full. Facts the page does not give (Chinese names, exact start dates of
 //! positions, the photo file) are left empty rather than invented.
 
+use crate::editorial::journal::{Change, record_changes};
 use chrono::{DateTime, NaiveDate, SubsecRound, TimeZone, Utc};
 use entities::agreement::Areas;
 use entities::enums::{
-    AgreementKind, ArticleStatus, InstitutionKind, Locale, MentionRole, PartyRole,
+    AgreementKind, ArticleStatus, ChangeOp, InstitutionKind, Locale, MentionRole, PartyRole,
 };
 use entities::{
     agreement, agreement_party, article, article_agreement, article_author, article_institution,
@@ -13,7 +14,7 @@ use entities::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter, Set, TransactionTrait,
+    PaginatorTrait, QueryFilter, QuerySelect, Set,
 };
 
 /// The slug of the demo article.
@@ -145,7 +146,7 @@ fn institution_row(
 
 /// Loads the demo content in one transaction.
 pub async fn demo(db: &DatabaseConnection) -> Result<(), DbErr> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let seed = Seeder {
         db: &txn,
         now: Utc::now().trunc_subsecs(6),
@@ -497,6 +498,37 @@ pub async fn demo(db: &DatabaseConnection) -> Result<(), DbErr> {
         .insert(&txn)
         .await?;
     }
+
+    // Loading content is a write like any other: it goes into the change log, so that feeds,
+    // webhooks and search indexes of running nodes see it.
+    let mut changes = Vec::new();
+    macro_rules! journal_all {
+        ($entity:ident, $name:literal) => {
+            for id in $entity::Entity::find()
+                .select_only()
+                .column($entity::Column::Id)
+                .into_tuple::<i64>()
+                .all(&txn)
+                .await?
+            {
+                changes.push(Change {
+                    entity_type: $name,
+                    entity_id: id,
+                    op: ChangeOp::Upsert,
+                    public: true,
+                });
+            }
+        };
+    }
+    journal_all!(section, "Section");
+    journal_all!(institution, "Institution");
+    journal_all!(person, "Person");
+    journal_all!(position, "Position");
+    journal_all!(agreement, "Agreement");
+    journal_all!(article, "Article");
+    record_changes(&txn, &changes)
+        .await
+        .map_err(|error| DbErr::Custom(format!("journaling the demo content: {error}")))?;
 
     txn.commit().await
 }

@@ -18,7 +18,7 @@ use hmac::{Hmac, Mac};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde_json::json;
 
@@ -92,8 +92,18 @@ pub async fn create_endpoint(
             format!("whsec_{}", STANDARD.encode(key))
         }
     };
+    let from_seq = change::Entity::find()
+        .select_only()
+        .column(change::Column::Seq)
+        .order_by_desc(change::Column::Seq)
+        .limit(1)
+        .into_tuple::<i64>()
+        .one(db)
+        .await?
+        .unwrap_or(0);
     let row = webhook_endpoint::ActiveModel {
         url: Set(url),
+        from_seq: Set(from_seq),
         secret: Set(secret),
         entity_types: Set(EntityTypes(entity_types)),
         active: Set(true),
@@ -218,7 +228,7 @@ impl Settings {
 
 /// Copies new changes into deliveries for the endpoints that want them; returns how many.
 pub async fn fan_out(db: &DatabaseConnection) -> AppResult<usize> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     // The row lock makes concurrent nodes take turns; each change is queued once.
     let Some(cursor) = webhook_cursor::Entity::find_by_id(1)
         .lock_exclusive()
@@ -244,8 +254,9 @@ pub async fn fan_out(db: &DatabaseConnection) -> AppResult<usize> {
     let mut queued = 0;
     for row in &changes {
         for endpoint in &endpoints {
-            let wanted = endpoint.entity_types.0.is_empty()
-                || endpoint.entity_types.0.contains(&row.entity_type);
+            let wanted = row.seq > endpoint.from_seq
+                && (endpoint.entity_types.0.is_empty()
+                    || endpoint.entity_types.0.contains(&row.entity_type));
             if !wanted {
                 continue;
             }
@@ -453,7 +464,7 @@ pub async fn deliver_due(
 pub fn spawn_worker(state: &AppState) -> AppResult<tokio::task::JoinHandle<()>> {
     let settings = Settings::from_config(&state.config);
     let http = client(&settings)?;
-    let db = state.db.conn.clone();
+    let db = state.db.background.clone();
     Ok(tokio::spawn(async move {
         loop {
             if let Err(error) = fan_out(&db).await {

@@ -232,6 +232,11 @@ async fn a_reader_tailing_the_log_misses_nothing_while_two_api_processes_write()
                 "--db-max-connections",
                 "6",
             ])
+            // Each node keeps its own search index.
+            .env(
+                "NEWSDESK_DATA_DIR",
+                std::env::temp_dir().join(format!("newsdesk-cl-{schema}-{port}")),
+            )
             .spawn()
             .unwrap_or_else(|error| panic!("{error}"));
         servers.0.push(child);

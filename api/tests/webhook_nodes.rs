@@ -33,6 +33,11 @@ fn command(url: &str, schema: &str) -> Command {
 fn start(url: &str, schema: &str, port: u16) -> Child {
     let mut child = command(url, schema)
         .args(["--listen", &format!("127.0.0.1:{port}")])
+        // Each node keeps its own search index.
+        .env(
+            "NEWSDESK_DATA_DIR",
+            std::env::temp_dir().join(format!("newsdesk-wh-{schema}-{port}")),
+        )
         .spawn()
         .unwrap_or_else(|error| panic!("{error}"));
     wait_until_healthy(&mut child, port);

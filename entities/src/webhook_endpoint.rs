@@ -23,6 +23,8 @@ pub struct Model {
     pub entity_types: EntityTypes,
     /// Inactive endpoints get nothing new.
     pub active: bool,
+    /// The change-log position when it was registered: it gets the changes after it.
+    pub from_seq: i64,
     /// When it was registered.
     pub created_at: DateTimeUtc,
 }

@@ -18,6 +18,7 @@ impl MigrationTrait for Migration {
                     .col(string_len("secret", 200))
                     .col(json("entity_types"))
                     .col(boolean("active").default(true))
+                    .col(big_integer("from_seq").default(0))
                     .col(timestamp_with_time_zone("created_at"))
                     .take(),
             )

@@ -112,7 +112,6 @@ async fn endpoint(app: &TestApp, admin: &TestUser, url: &str, types: Value) -> S
 }
 
 async fn create_article(app: &TestApp, editor: &TestUser, title: &str) {
-    app.seed_demo().await;
     let section = app
         .query(r#"{ section(slug: "events") { id } }"#, json!({}))
         .await["section"]["id"]
@@ -155,6 +154,7 @@ fn verify(secret: &str, headers: &HeaderMap, body: &str) -> bool {
 }
 
 db_test!(async fn a_change_is_delivered_signed_and_retried_until_it_succeeds(app, ARGS) {
+    app.seed_demo().await;
     let admin = app.user(UserRole::Admin).await;
     let editor = app.user(UserRole::Editor).await;
     let (receiver, url) = Receiver::start(vec![500, 503]).await;
@@ -188,6 +188,7 @@ db_test!(async fn a_change_is_delivered_signed_and_retried_until_it_succeeds(app
 });
 
 db_test!(async fn a_delivery_out_of_attempts_is_dead_until_replayed(app, ARGS) {
+    app.seed_demo().await;
     let admin = app.user(UserRole::Admin).await;
     let editor = app.user(UserRole::Editor).await;
     let (receiver, url) = Receiver::start(vec![500, 500, 500]).await;
@@ -223,6 +224,7 @@ db_test!(async fn only_admins_manage_webhooks_and_urls_are_checked(app) {
 });
 
 db_test!(async fn redirects_are_followed_only_to_the_same_host(app, ARGS) {
+    app.seed_demo().await;
     let admin = app.user(UserRole::Admin).await;
     let editor = app.user(UserRole::Editor).await;
     let (receiver, url) = Receiver::start(vec![]).await;

@@ -98,7 +98,11 @@ pub struct TestApp {
 
 enum Cleanup {
     Folder(PathBuf),
-    Schema { url: String, schema: String },
+    Schema {
+        url: String,
+        schema: String,
+        folder: PathBuf,
+    },
 }
 
 impl Drop for TestApp {
@@ -107,7 +111,12 @@ impl Drop for TestApp {
             Cleanup::Folder(path) => {
                 let _ = std::fs::remove_dir_all(path);
             }
-            Cleanup::Schema { url, schema } => {
+            Cleanup::Schema {
+                url,
+                schema,
+                folder,
+            } => {
+                let _ = std::fs::remove_dir_all(folder);
                 let (url, schema) = (url.clone(), schema.clone());
                 // Drop runs inside the test's runtime; a thread with its own runtime may block.
                 let _ = std::thread::spawn(move || {
@@ -174,7 +183,14 @@ impl TestApp {
             .await
             .unwrap_or_else(|error| panic!("cannot create schema {schema}: {error}"));
         let _ = admin.close().await;
+        // The data folder holds this app's search index.
+        let folder = std::env::temp_dir()
+            .join("newsdesk-tests")
+            .join(unique_name());
+        let data_dir = folder.to_string_lossy().into_owned();
         let mut args = vec![
+            "--data-dir",
+            &data_dir,
             "--database-url",
             &url,
             "--database-schema",
@@ -188,6 +204,7 @@ impl TestApp {
         let cleanup = Cleanup::Schema {
             url: url.clone(),
             schema: schema.clone(),
+            folder: folder.clone(),
         };
         Some(Self::start(Backend::Postgres, &args, cleanup).await)
     }

@@ -12,7 +12,7 @@ use entities::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
 use serde::{Deserialize, Serialize};
 
@@ -648,7 +648,7 @@ pub async fn create(
     fields: ArticleFields,
 ) -> AppResult<article::Model> {
     let who = permissions::create_article(viewer)?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let fields = validated(&txn, fields, None).await?;
     let at = now();
     let row = article::ActiveModel {
@@ -726,7 +726,7 @@ pub async fn update(
     version: i32,
     patch: ArticlePatch,
 ) -> AppResult<article::Model> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let row = find(&txn, id).await?;
     let who = permissions::edit_article(viewer, &row)?;
     check_version(&row, Some(version))?;
@@ -757,7 +757,7 @@ async fn transition(
     to: impl FnOnce(&article::Model) -> (ArticleStatus, Option<DateTime<Utc>>),
 ) -> AppResult<article::Model> {
     let who = permissions::publish(viewer)?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let row = find(&txn, id).await?;
     check_version(&row, version)?;
     let fields = current_fields(&txn, &row).await?;
@@ -816,7 +816,7 @@ pub async fn delete(
     id: i64,
     version: i32,
 ) -> AppResult<i64> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let row = find(&txn, id).await?;
     let who = permissions::edit_article(viewer, &row)?;
     check_version(&row, Some(version))?;
@@ -857,7 +857,7 @@ pub async fn restore_revision(
     revision_id: i64,
     version: i32,
 ) -> AppResult<article::Model> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let revision = article_revision::Entity::find_by_id(revision_id)
         .one(&txn)
         .await?

@@ -10,7 +10,7 @@ use entities::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, PaginatorTrait, QueryFilter, Set, TransactionTrait,
+    EntityTrait, PaginatorTrait, QueryFilter, Set,
 };
 
 use super::journal::{self, Change};
@@ -245,7 +245,7 @@ async fn begin(
     viewer: &Viewer,
 ) -> AppResult<(Identity, DatabaseTransaction)> {
     let who = permissions::edit_catalog(viewer)?;
-    Ok((who, db.begin().await?))
+    Ok((who, crate::db::begin_write(db).await?))
 }
 
 async fn finish(

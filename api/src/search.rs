@@ -1,0 +1,513 @@
+//! Full-text search behind "Your keywords": a tantivy index on each api node, a projection of the
+//! database that the change log keeps current (and that is rebuilt from the database when missing
+//! or unreadable). English text is folded and stemmed; Chinese text is segmented into words with
+//! jieba. Visibility is not decided here: hits are checked against the same domain rule as every
+//! other read.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+use entities::{agreement, article, change, institution, person};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, Occur, Query, QueryParser, TermQuery};
+use tantivy::schema::{
+    Field, IndexRecordOption, NumericOptions, STORED, STRING, Schema, TextFieldIndexing,
+    TextOptions, Value,
+};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::tokenizer::{
+    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
+    TextAnalyzer,
+};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term, doc};
+
+use crate::content::markdown;
+use crate::error::{AppError, AppResult};
+
+/// The entity types search finds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SearchKind {
+    /// Articles.
+    Article,
+    /// People.
+    Person,
+    /// Institutions.
+    Institution,
+    /// Agreements.
+    Agreement,
+}
+
+impl SearchKind {
+    /// Every kind.
+    pub const ALL: [SearchKind; 4] = [
+        SearchKind::Article,
+        SearchKind::Person,
+        SearchKind::Institution,
+        SearchKind::Agreement,
+    ];
+
+    /// The name used in the index and the change log.
+    pub fn name(self) -> &'static str {
+        match self {
+            SearchKind::Article => "Article",
+            SearchKind::Person => "Person",
+            SearchKind::Institution => "Institution",
+            SearchKind::Agreement => "Agreement",
+        }
+    }
+
+    fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.name() == name)
+    }
+}
+
+/// One hit, before the caller's visibility is applied.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    /// What was found.
+    pub kind: SearchKind,
+    /// Its id.
+    pub id: i64,
+    /// Relevance; higher is better.
+    pub score: f32,
+    /// The title with the matched words in `<b>`.
+    pub title_html: String,
+    /// A fragment of the text with the matched words in `<b>`.
+    pub snippet_html: String,
+}
+
+#[derive(Clone, Copy)]
+struct Fields {
+    key: Field,
+    kind: Field,
+    id: Field,
+    title_en: Field,
+    body_en: Field,
+    title_zh: Field,
+    body_zh: Field,
+}
+
+/// The index of one api node.
+pub struct SearchIndex {
+    index: Index,
+    reader: IndexReader,
+    writer: Mutex<IndexWriter>,
+    fields: Fields,
+    /// The last change-log sequence number applied.
+    applied: AtomicI64,
+}
+
+/// Longest query accepted, in characters.
+pub const MAX_QUERY: usize = 500;
+
+fn schema() -> (Schema, Fields) {
+    let mut builder = Schema::builder();
+    let text = |tokenizer: &str| {
+        TextOptions::default().set_stored().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(tokenizer)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        )
+    };
+    let fields = Fields {
+        key: builder.add_text_field("key", STRING | STORED),
+        kind: builder.add_text_field("kind", STRING | STORED),
+        id: builder.add_i64_field("id", NumericOptions::default().set_stored()),
+        title_en: builder.add_text_field("title_en", text("en_text")),
+        body_en: builder.add_text_field("body_en", text("en_text")),
+        title_zh: builder.add_text_field("title_zh", text("zh_text")),
+        body_zh: builder.add_text_field("body_zh", text("zh_text")),
+    };
+    (builder.build(), fields)
+}
+
+fn register_tokenizers(index: &Index) {
+    let english = TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .filter(Stemmer::new(Language::English))
+        .build();
+    let chinese = TextAnalyzer::builder(tantivy_jieba::JiebaTokenizer::new())
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .build();
+    index.tokenizers().register("en_text", english);
+    index.tokenizers().register("zh_text", chinese);
+}
+
+fn internal(error: impl std::fmt::Display) -> AppError {
+    AppError::Internal(format!("search index: {error}"))
+}
+
+impl SearchIndex {
+    /// Opens the index in `dir`, creating it when missing and recreating it when unreadable.
+    /// Returns whether it must be rebuilt from the database.
+    pub fn open(dir: &Path) -> AppResult<(Self, bool)> {
+        let (schema, fields) = schema();
+        std::fs::create_dir_all(dir).map_err(internal)?;
+        let (index, fresh) = match Index::open_in_dir(dir) {
+            Ok(index) if index.schema() == schema => (index, false),
+            Ok(_) | Err(_) => {
+                // Missing, from another version, or corrupt: a projection can always be rebuilt.
+                if dir
+                    .read_dir()
+                    .is_ok_and(|mut entries| entries.next().is_some())
+                {
+                    tracing::warn!(dir = %dir.display(), "search index unreadable or outdated; rebuilding it");
+                    std::fs::remove_dir_all(dir).map_err(internal)?;
+                    std::fs::create_dir_all(dir).map_err(internal)?;
+                }
+                (Index::create_in_dir(dir, schema).map_err(internal)?, true)
+            }
+        };
+        register_tokenizers(&index);
+        let writer = index.writer(50_000_000).map_err(internal)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(internal)?;
+        // The change-log position the index reflects, as recorded by its last commit.
+        let applied = index
+            .load_metas()
+            .ok()
+            .and_then(|metas| metas.payload)
+            .and_then(|payload| payload.parse::<i64>().ok());
+        let search = Self {
+            index,
+            reader,
+            writer: Mutex::new(writer),
+            fields,
+            applied: AtomicI64::new(applied.unwrap_or(0)),
+        };
+        Ok((search, fresh || applied.is_none()))
+    }
+
+    fn document(&self, kind: SearchKind, id: i64, title: &str, body: &str) -> TantivyDocument {
+        let f = self.fields;
+        doc!(
+            f.key => format!("{}:{id}", kind.name()),
+            f.kind => kind.name(),
+            f.id => id,
+            f.title_en => title,
+            f.body_en => body,
+            f.title_zh => title,
+            f.body_zh => body,
+        )
+    }
+
+    fn key(kind: SearchKind, id: i64) -> String {
+        format!("{}:{id}", kind.name())
+    }
+
+    /// The text of one entity, straight from the database (any status: visibility is applied at
+    /// query time).
+    async fn load(
+        db: &DatabaseConnection,
+        kind: SearchKind,
+        ids: &[i64],
+    ) -> AppResult<Vec<(i64, String, String)>> {
+        let join = |parts: &[Option<&String>]| {
+            parts
+                .iter()
+                .filter_map(|part| part.map(String::as_str))
+                .collect::<Vec<&str>>()
+                .join(" ")
+        };
+        Ok(match kind {
+            SearchKind::Article => article::Entity::find()
+                .filter(article::Column::Id.is_in(ids.iter().copied()))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|row| {
+                    let body = format!(
+                        "{} {}",
+                        row.summary.clone().unwrap_or_default(),
+                        markdown::to_text(&row.body)
+                    );
+                    (row.id, row.title, body)
+                })
+                .collect(),
+            SearchKind::Person => person::Entity::find()
+                .filter(person::Column::Id.is_in(ids.iter().copied()))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|row| {
+                    (
+                        row.id,
+                        join(&[Some(&row.name_en), row.name_zh.as_ref()]),
+                        String::new(),
+                    )
+                })
+                .collect(),
+            SearchKind::Institution => institution::Entity::find()
+                .filter(institution::Column::Id.is_in(ids.iter().copied()))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|row| {
+                    let title = join(&[
+                        Some(&row.name_en),
+                        row.name_zh.as_ref(),
+                        row.short_name_en.as_ref(),
+                        row.short_name_zh.as_ref(),
+                    ]);
+                    let body = join(&[
+                        row.motto_en.as_ref(),
+                        row.motto_zh.as_ref(),
+                        row.city.as_ref(),
+                        row.region.as_ref(),
+                    ]);
+                    (row.id, title, body)
+                })
+                .collect(),
+            SearchKind::Agreement => agreement::Entity::find()
+                .filter(agreement::Column::Id.is_in(ids.iter().copied()))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|row| {
+                    let title = join(&[Some(&row.title_en), row.title_zh.as_ref()]);
+                    let body = format!(
+                        "{} {}",
+                        row.summary.clone().unwrap_or_default(),
+                        row.areas.0.join(" ")
+                    );
+                    (row.id, title, body)
+                })
+                .collect(),
+        })
+    }
+
+    async fn all_ids(db: &DatabaseConnection, kind: SearchKind) -> AppResult<Vec<i64>> {
+        macro_rules! ids {
+            ($entity:ident) => {
+                $entity::Entity::find()
+                    .select_only()
+                    .column($entity::Column::Id)
+                    .into_tuple::<i64>()
+                    .all(db)
+                    .await?
+            };
+        }
+        Ok(match kind {
+            SearchKind::Article => ids!(article),
+            SearchKind::Person => ids!(person),
+            SearchKind::Institution => ids!(institution),
+            SearchKind::Agreement => ids!(agreement),
+        })
+    }
+
+    async fn head(db: &DatabaseConnection) -> AppResult<i64> {
+        Ok(change::Entity::find()
+            .select_only()
+            .column(change::Column::Seq)
+            .order_by_desc(change::Column::Seq)
+            .limit(1)
+            .into_tuple::<i64>()
+            .one(db)
+            .await?
+            .unwrap_or(0))
+    }
+
+    /// Commits, recording in the index the change-log position it reflects.
+    fn commit(&self, applied: i64) -> AppResult<()> {
+        let mut writer = self
+            .writer
+            .lock()
+            .map_err(|_| AppError::Internal("search writer poisoned".into()))?;
+        let mut prepared = writer.prepare_commit().map_err(internal)?;
+        prepared.set_payload(&applied.to_string());
+        prepared.commit().map_err(internal)?;
+        drop(writer);
+        self.applied.store(applied, Ordering::SeqCst);
+        self.reader.reload().map_err(internal)
+    }
+
+    /// Rebuilds the whole index from the database.
+    pub async fn rebuild(&self, db: &DatabaseConnection) -> AppResult<usize> {
+        // Changes after this point are applied afterwards, so none is missed.
+        let head = Self::head(db).await?;
+        {
+            let writer = self
+                .writer
+                .lock()
+                .map_err(|_| AppError::Internal("search writer poisoned".into()))?;
+            writer.delete_all_documents().map_err(internal)?;
+        }
+        let mut count = 0;
+        for kind in SearchKind::ALL {
+            let ids = Self::all_ids(db, kind).await?;
+            for chunk in ids.chunks(1000) {
+                let rows = Self::load(db, kind, chunk).await?;
+                let writer = self
+                    .writer
+                    .lock()
+                    .map_err(|_| AppError::Internal("search writer poisoned".into()))?;
+                for (id, title, body) in rows {
+                    writer
+                        .add_document(self.document(kind, id, &title, &body))
+                        .map_err(internal)?;
+                    count += 1;
+                }
+            }
+        }
+        self.commit(head)?;
+        Ok(count)
+    }
+
+    /// Applies the changes logged since the last call; returns how many.
+    pub async fn catch_up(&self, db: &DatabaseConnection) -> AppResult<usize> {
+        let from = self.applied.load(Ordering::SeqCst);
+        let rows = change::Entity::find()
+            .filter(change::Column::Seq.gt(from))
+            .order_by_asc(change::Column::Seq)
+            .limit(1000)
+            .all(db)
+            .await?;
+        let Some(last) = rows.last().map(|row| row.seq) else {
+            return Ok(0);
+        };
+        for row in &rows {
+            let Some(kind) = SearchKind::from_name(&row.entity_type) else {
+                continue;
+            };
+            let loaded = Self::load(db, kind, &[row.entity_id]).await?;
+            let writer = self
+                .writer
+                .lock()
+                .map_err(|_| AppError::Internal("search writer poisoned".into()))?;
+            writer.delete_term(Term::from_field_text(
+                self.fields.key,
+                &Self::key(kind, row.entity_id),
+            ));
+            for (id, title, body) in loaded {
+                writer
+                    .add_document(self.document(kind, id, &title, &body))
+                    .map_err(internal)?;
+            }
+        }
+        self.commit(last)?;
+        Ok(rows.len())
+    }
+
+    /// Keeps the index current from the change log, checking every `interval`.
+    pub fn follow(
+        self: std::sync::Arc<Self>,
+        db: DatabaseConnection,
+        interval: Duration,
+    ) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(interval).await;
+                if let Err(error) = self.catch_up(&db).await {
+                    error.log();
+                }
+            }
+        })
+    }
+
+    /// The best `limit` hits for `query` among `kinds` (all when empty). Any text is accepted: it
+    /// is read leniently, never as an error, except when empty or over [`MAX_QUERY`] characters.
+    pub fn search(&self, query: &str, kinds: &[SearchKind], limit: usize) -> AppResult<Vec<Hit>> {
+        let cleaned: String = query
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        let cleaned = cleaned.trim();
+        if cleaned.is_empty() {
+            return Err(AppError::bad_input(
+                "query",
+                "give some words to search for",
+            ));
+        }
+        if cleaned.chars().count() > MAX_QUERY {
+            return Err(AppError::bad_input(
+                "query",
+                format!("a query has at most {MAX_QUERY} characters"),
+            ));
+        }
+        let f = self.fields;
+        let mut parser = QueryParser::for_index(
+            &self.index,
+            vec![f.title_en, f.body_en, f.title_zh, f.body_zh],
+        );
+        parser.set_field_boost(f.title_en, 3.0);
+        parser.set_field_boost(f.title_zh, 3.0);
+        let (text_query, _ignored) = parser.parse_query_lenient(cleaned);
+        let query: Box<dyn Query> = if kinds.is_empty() {
+            text_query
+        } else {
+            let kind_filter: Vec<(Occur, Box<dyn Query>)> = kinds
+                .iter()
+                .map(|kind| {
+                    let term = Term::from_field_text(f.kind, kind.name());
+                    (
+                        Occur::Should,
+                        Box::new(TermQuery::new(term, IndexRecordOption::Basic)) as Box<dyn Query>,
+                    )
+                })
+                .collect();
+            Box::new(BooleanQuery::new(vec![
+                (Occur::Must, text_query),
+                (Occur::Must, Box::new(BooleanQuery::new(kind_filter))),
+            ]))
+        };
+        let searcher = self.reader.searcher();
+        let top = searcher
+            .search(&query, &TopDocs::with_limit(limit.max(1)).order_by_score())
+            .map_err(internal)?;
+        let title_snippets = [f.title_en, f.title_zh]
+            .into_iter()
+            .map(|field| SnippetGenerator::create(&searcher, &*query, field))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(internal)?;
+        let body_snippets = [f.body_en, f.body_zh]
+            .into_iter()
+            .map(|field| SnippetGenerator::create(&searcher, &*query, field))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(internal)?;
+        let mut hits = Vec::with_capacity(top.len());
+        for (score, address) in top {
+            let document: TantivyDocument = searcher.doc(address).map_err(internal)?;
+            let kind = document
+                .get_first(f.kind)
+                .and_then(|value| value.as_str())
+                .and_then(SearchKind::from_name);
+            let id = document.get_first(f.id).and_then(|value| value.as_i64());
+            let (Some(kind), Some(id)) = (kind, id) else {
+                continue;
+            };
+            let best = |generators: &[SnippetGenerator]| {
+                generators
+                    .iter()
+                    .map(|generator| generator.snippet_from_doc(&document))
+                    .max_by_key(|snippet| snippet.highlighted().len())
+                    .map(|snippet| snippet.to_html())
+                    .unwrap_or_default()
+            };
+            hits.push(Hit {
+                kind,
+                id,
+                score,
+                title_html: best(&title_snippets),
+                snippet_html: best(&body_snippets),
+            });
+        }
+        Ok(hits)
+    }
+}
+
+/// Where the index lives: the configured folder, or `search-index` in the data folder.
+pub fn index_dir(config: &crate::config::Config) -> PathBuf {
+    config
+        .search_index_dir
+        .clone()
+        .unwrap_or_else(|| config.data_dir.join("search-index"))
+}
