@@ -42,6 +42,8 @@ pub enum Command {
     Schema,
     /// Print the OpenAPI document of the REST API and exit.
     Openapi,
+    /// Rebuild this node's search index from the database and exit.
+    Reindex,
     /// Manage user accounts. Passwords are read from standard input (one line) or from
     /// NEWSDESK_USER_PASSWORD, never from a flag.
     #[command(subcommand)]
@@ -222,6 +224,19 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
             Ok(())
         }
         Command::User(command) => run_user(&cli.config, command).await,
+        Command::Reindex => {
+            let db = Db::connect(&cli.config).await?;
+            db.migrate().await?;
+            let dir = crate::search::index_dir(&cli.config);
+            let (index, _) = crate::search::SearchIndex::open(&dir)
+                .map_err(|error| StartupError::Command(error.to_string()))?;
+            let count = index
+                .rebuild(&db.conn)
+                .await
+                .map_err(|error| StartupError::Command(error.to_string()))?;
+            tracing::info!(count, dir = %dir.display(), "search index rebuilt");
+            Ok(())
+        }
         Command::Schema | Command::Openapi => Ok(()),
     }
 }

@@ -7,6 +7,7 @@ pub mod loaders;
 mod mutation;
 mod prefetch;
 mod query;
+mod search_types;
 mod subscription;
 pub mod types;
 mod webhook_types;

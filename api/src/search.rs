@@ -511,3 +511,65 @@ pub fn index_dir(config: &crate::config::Config) -> PathBuf {
         .clone()
         .unwrap_or_else(|| config.data_dir.join("search-index"))
 }
+
+/// A hit the caller may see, with its entity.
+#[derive(Debug, Clone)]
+pub struct VisibleHit {
+    /// The hit.
+    pub hit: Hit,
+    /// The entity, as the caller sees it.
+    pub entity: crate::content::sync::SyncEntity,
+}
+
+/// One page of hits the caller may see: `first` hits after the first `offset` visible ones, and
+/// whether more follow. Visibility is the domain's rule, applied to every hit.
+pub async fn visible_hits<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    viewer: &crate::content::Viewer,
+    index: &SearchIndex,
+    query: &str,
+    kinds: &[SearchKind],
+    offset: usize,
+    first: usize,
+) -> AppResult<(Vec<VisibleHit>, bool)> {
+    use std::collections::HashMap;
+
+    use crate::content::sync::SyncEntity;
+    use crate::content::{agreements, articles, institutions, people};
+
+    // Ask for more than the page: some hits may be invisible to this caller.
+    let wanted = offset + first + 1;
+    let hits = index.search(query, kinds, wanted * 2 + 20)?;
+    let ids = |kind: SearchKind| {
+        hits.iter()
+            .filter(|hit| hit.kind == kind)
+            .map(|hit| hit.id)
+            .collect::<Vec<_>>()
+    };
+    let mut entities: HashMap<(SearchKind, i64), SyncEntity> = HashMap::new();
+    for (id, row) in articles::find_by_ids(db, viewer, &ids(SearchKind::Article)).await? {
+        entities.insert((SearchKind::Article, id), SyncEntity::Article(row));
+    }
+    for (id, row) in people::find_by_ids(db, &ids(SearchKind::Person)).await? {
+        entities.insert((SearchKind::Person, id), SyncEntity::Person(row));
+    }
+    for (id, row) in institutions::find_by_ids(db, &ids(SearchKind::Institution)).await? {
+        entities.insert((SearchKind::Institution, id), SyncEntity::Institution(row));
+    }
+    for (id, row) in agreements::find_by_ids(db, &ids(SearchKind::Agreement)).await? {
+        entities.insert((SearchKind::Agreement, id), SyncEntity::Agreement(row));
+    }
+    let visible: Vec<VisibleHit> = hits
+        .into_iter()
+        .filter_map(|hit| {
+            entities
+                .remove(&(hit.kind, hit.id))
+                .map(|entity| VisibleHit { hit, entity })
+        })
+        .collect();
+    let has_more = visible.len() > offset + first;
+    Ok((
+        visible.into_iter().skip(offset).take(first).collect(),
+        has_more,
+    ))
+}

@@ -12,6 +12,7 @@ mod pagination;
 mod relations;
 mod rest;
 mod schema;
+mod search;
 mod seed_article;
 mod statements;
 mod subscriptions;

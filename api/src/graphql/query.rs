@@ -28,6 +28,7 @@ pub struct Query(
     AgreementQuery,
     AccountQuery,
     super::webhook_types::WebhookQuery,
+    super::search_types::SearchQuery,
 );
 
 /// The caller's account, API tokens and the audit log.
