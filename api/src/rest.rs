@@ -34,6 +34,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/agreements", get(handlers::list_agreements))
         .route("/api/v1/agreements/{slug}", get(handlers::get_agreement))
         .route("/api/v1/sync", get(handlers::sync))
+        .route("/api/v1/search", get(handlers::search))
         .route("/api/v1/openapi.json", get(handlers::openapi))
         .route("/api/v1/docs", get(handlers::docs))
 }

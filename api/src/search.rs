@@ -139,6 +139,27 @@ fn register_tokenizers(index: &Index) {
     index.tokenizers().register("zh_text", chinese);
 }
 
+/// Chinese text in Simplified characters, so that Traditional and Simplified find each other.
+fn simplified(text: &str) -> String {
+    fast2s::convert(text)
+}
+
+/// The pinyin of a Chinese name, spaced and joined ("xu jian ling xujianling"), so that a name can
+/// be found typed in Latin letters either way.
+fn pinyin_forms(chinese: &str) -> String {
+    use pinyin::ToPinyin;
+    let syllables: Vec<&str> = chinese
+        .to_pinyin()
+        .flatten()
+        .map(|syllable| syllable.plain())
+        .collect();
+    if syllables.is_empty() {
+        String::new()
+    } else {
+        format!("{} {}", syllables.join(" "), syllables.concat())
+    }
+}
+
 fn internal(error: impl std::fmt::Display) -> AppError {
     AppError::Internal(format!("search index: {error}"))
 }
@@ -195,8 +216,8 @@ impl SearchIndex {
             f.id => id,
             f.title_en => title,
             f.body_en => body,
-            f.title_zh => title,
-            f.body_zh => body,
+            f.title_zh => simplified(title),
+            f.body_zh => simplified(body),
         )
     }
 
@@ -239,11 +260,9 @@ impl SearchIndex {
                 .await?
                 .into_iter()
                 .map(|row| {
-                    (
-                        row.id,
-                        join(&[Some(&row.name_en), row.name_zh.as_ref()]),
-                        String::new(),
-                    )
+                    let pinyin = row.name_zh.as_deref().map(pinyin_forms).unwrap_or_default();
+                    let names = join(&[Some(&row.name_en), row.name_zh.as_ref()]);
+                    (row.id, format!("{names} {pinyin}"), String::new())
                 })
                 .collect(),
             SearchKind::Institution => institution::Entity::find()
@@ -252,12 +271,14 @@ impl SearchIndex {
                 .await?
                 .into_iter()
                 .map(|row| {
-                    let title = join(&[
+                    let pinyin = row.name_zh.as_deref().map(pinyin_forms).unwrap_or_default();
+                    let names = join(&[
                         Some(&row.name_en),
                         row.name_zh.as_ref(),
                         row.short_name_en.as_ref(),
                         row.short_name_zh.as_ref(),
                     ]);
+                    let title = format!("{names} {pinyin}");
                     let body = join(&[
                         row.motto_en.as_ref(),
                         row.motto_zh.as_ref(),
@@ -440,7 +461,7 @@ impl SearchIndex {
         );
         parser.set_field_boost(f.title_en, 3.0);
         parser.set_field_boost(f.title_zh, 3.0);
-        let (text_query, _ignored) = parser.parse_query_lenient(cleaned);
+        let (text_query, _ignored) = parser.parse_query_lenient(&simplified(cleaned));
         let query: Box<dyn Query> = if kinds.is_empty() {
             text_query
         } else {
@@ -521,8 +542,51 @@ pub struct VisibleHit {
     pub entity: crate::content::sync::SyncEntity,
 }
 
-/// One page of hits the caller may see: `first` hits after the first `offset` visible ones, and
-/// whether more follow. Visibility is the domain's rule, applied to every hit.
+/// Counts of the visible hits (among the best 500) by type, by article section and by year of
+/// publication, for a results page to offer filters.
+#[derive(Debug, Clone, Default)]
+pub struct Facets {
+    /// Hits per type, most first.
+    pub types: Vec<(SearchKind, usize)>,
+    /// Article hits per section id, most first.
+    pub sections: Vec<(i64, usize)>,
+    /// Article hits per year of publication, latest first.
+    pub years: Vec<(i32, usize)>,
+}
+
+fn facets(hits: &[VisibleHit]) -> Facets {
+    use std::collections::HashMap;
+
+    use chrono::Datelike;
+
+    use crate::content::sync::SyncEntity;
+    let mut types: HashMap<SearchKind, usize> = HashMap::new();
+    let mut sections: HashMap<i64, usize> = HashMap::new();
+    let mut years: HashMap<i32, usize> = HashMap::new();
+    for hit in hits {
+        *types.entry(hit.hit.kind).or_default() += 1;
+        if let SyncEntity::Article(row) = &hit.entity {
+            *sections.entry(row.section_id).or_default() += 1;
+            if let Some(at) = row.published_at {
+                *years.entry(at.year()).or_default() += 1;
+            }
+        }
+    }
+    let mut types: Vec<_> = types.into_iter().collect();
+    types.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.name().cmp(b.0.name())));
+    let mut sections: Vec<_> = sections.into_iter().collect();
+    sections.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let mut years: Vec<_> = years.into_iter().collect();
+    years.sort_by_key(|entry| std::cmp::Reverse(entry.0));
+    Facets {
+        types,
+        sections,
+        years,
+    }
+}
+
+/// One page of hits the caller may see: `first` hits after the first `offset` visible ones,
+/// whether more follow, and the facets. Visibility is the domain's rule, applied to every hit.
 pub async fn visible_hits<C: sea_orm::ConnectionTrait>(
     db: &C,
     viewer: &crate::content::Viewer,
@@ -531,7 +595,7 @@ pub async fn visible_hits<C: sea_orm::ConnectionTrait>(
     kinds: &[SearchKind],
     offset: usize,
     first: usize,
-) -> AppResult<(Vec<VisibleHit>, bool)> {
+) -> AppResult<(Vec<VisibleHit>, bool, Facets)> {
     use std::collections::HashMap;
 
     use crate::content::sync::SyncEntity;
@@ -539,7 +603,7 @@ pub async fn visible_hits<C: sea_orm::ConnectionTrait>(
 
     // Ask for more than the page: some hits may be invisible to this caller.
     let wanted = offset + first + 1;
-    let hits = index.search(query, kinds, wanted * 2 + 20)?;
+    let hits = index.search(query, kinds, (wanted * 2 + 20).max(500))?;
     let ids = |kind: SearchKind| {
         hits.iter()
             .filter(|hit| hit.kind == kind)
@@ -568,8 +632,93 @@ pub async fn visible_hits<C: sea_orm::ConnectionTrait>(
         })
         .collect();
     let has_more = visible.len() > offset + first;
+    let facets = facets(&visible);
     Ok((
         visible.into_iter().skip(offset).take(first).collect(),
         has_more,
+        facets,
     ))
+}
+
+/// Completions for a search box: names of people and institutions, then titles of articles the
+/// caller may see, that start with `prefix` (or have a word that does), case-insensitively.
+pub async fn suggest<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    viewer: &crate::content::Viewer,
+    prefix: &str,
+    limit: u64,
+) -> AppResult<Vec<(String, crate::content::sync::SyncEntity)>> {
+    use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+    use sea_orm::{Condition, IntoSimpleExpr};
+
+    use crate::content::sync::SyncEntity;
+
+    let prefix = prefix.trim();
+    if prefix.is_empty() || prefix.chars().count() > 100 {
+        return Err(AppError::bad_input(
+            "prefix",
+            "a prefix has 1 to 100 characters",
+        ));
+    }
+    let escaped: String = prefix
+        .to_lowercase()
+        .chars()
+        .flat_map(|c| {
+            if matches!(c, '%' | '_' | '\\') {
+                vec!['\\', c]
+            } else {
+                vec![c]
+            }
+        })
+        .collect();
+    let starts = |column: sea_orm::sea_query::SimpleExpr| {
+        let lower = Expr::expr(Func::lower(column));
+        Condition::any()
+            .add(
+                lower
+                    .clone()
+                    .like(LikeExpr::new(format!("{escaped}%")).escape('\\')),
+            )
+            .add(lower.like(LikeExpr::new(format!("% {escaped}%")).escape('\\')))
+    };
+    let mut found: Vec<(String, SyncEntity)> = Vec::new();
+    for row in person::Entity::find()
+        .filter(
+            Condition::any()
+                .add(starts(person::Column::NameEn.into_simple_expr()))
+                .add(starts(person::Column::NameZh.into_simple_expr())),
+        )
+        .order_by_asc(person::Column::NameEn)
+        .limit(limit)
+        .all(db)
+        .await?
+    {
+        found.push((row.name_en.clone(), SyncEntity::Person(row)));
+    }
+    for row in institution::Entity::find()
+        .filter(
+            Condition::any()
+                .add(starts(institution::Column::NameEn.into_simple_expr()))
+                .add(starts(institution::Column::NameZh.into_simple_expr()))
+                .add(starts(institution::Column::ShortNameEn.into_simple_expr())),
+        )
+        .order_by_asc(institution::Column::NameEn)
+        .limit(limit)
+        .all(db)
+        .await?
+    {
+        found.push((row.name_en.clone(), SyncEntity::Institution(row)));
+    }
+    for row in article::Entity::find()
+        .filter(viewer.article_condition())
+        .filter(starts(article::Column::Title.into_simple_expr()))
+        .order_by_desc(article::Column::SortAt)
+        .limit(limit)
+        .all(db)
+        .await?
+    {
+        found.push((row.title.clone(), SyncEntity::Article(row)));
+    }
+    found.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    Ok(found)
 }

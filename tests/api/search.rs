@@ -112,3 +112,63 @@ db_test!(async fn a_rebuilt_index_gives_the_same_results(app) {
     assert_eq!(before, after);
     assert!(!after.is_empty());
 });
+
+db_test!(async fn pinyin_traditional_phrases_suggestions_facets_and_filters(app) {
+    app.seed_demo().await;
+    let editor = app.user(UserRole::Editor).await;
+    let person = app
+        .query_as(&editor.token, r#"mutation { createPerson(input: { name: "Xu Jian-ling", nameZh: "许建领", slug: "xu-jianling-zh" }) { person { slug } } }"#, json!({}))
+        .await;
+    assert_eq!(person["createPerson"]["person"]["slug"], "xu-jianling-zh");
+    eventually(&app, None, "xujianling", "xu-jianling-zh", true).await;
+    assert!(slugs(&app, None, "许建领", json!(["PERSON"])).await.contains(&"xu-jianling-zh".to_owned()));
+    assert!(slugs(&app, None, "Xu Jianling", json!(["PERSON"])).await.contains(&"xu-jianling".to_owned()));
+
+    // Traditional and Simplified find each other.
+    let traditional = article(&app, &editor, "職業教育對口幫扶", "兩校將深化對口幫扶合作。", "ZH").await;
+    app.query_as(&editor.token, "mutation($id: ID!) { publishArticle(id: $id) { article { id } } }", json!({ "id": traditional["id"] })).await;
+    let slug = traditional["slug"].as_str().unwrap_or_default().to_owned();
+    eventually(&app, None, "对口帮扶", &slug, true).await;
+    eventually(&app, None, "對口幫扶", &slug, true).await;
+
+    // A phrase must match in order.
+    let english = article(&app, &editor, "Faculty development day", "Teachers met for faculty development and exchanges.", "EN").await;
+    app.query_as(&editor.token, "mutation($id: ID!) { publishArticle(id: $id) { article { id } } }", json!({ "id": english["id"] })).await;
+    let english_slug = english["slug"].as_str().unwrap_or_default().to_owned();
+    eventually(&app, None, "\"faculty development\"", &english_slug, true).await;
+    assert!(!slugs(&app, None, "\"development faculty\"", json!(["ARTICLE"])).await.contains(&english_slug), "words out of order are not the phrase");
+
+    // Suggestions as the user types.
+    let suggestions = app.query("{ suggest(prefix: \"guang\") { text type } }", json!({})).await;
+    let texts: Vec<&str> = suggestions["suggest"].as_array().into_iter().flatten().filter_map(|item| item["text"].as_str()).collect();
+    assert!(texts.contains(&"Guangxi Modern Polytechnic College"), "{texts:?}");
+    let (code, field) = app.error_as(None, "{ suggest(prefix: \"\") { text } }", json!({})).await;
+    assert_eq!((code.as_str(), field.as_deref()), ("BAD_USER_INPUT", Some("prefix")));
+
+    // Facets count the hits by type, section and year.
+    let facets = app
+        .query("{ search(query: \"development OR 对口帮扶 OR agreement\") { facets { types { type count } sections { section { slug } count } years { year count } } } }", json!({}))
+        .await;
+    let types = &facets["search"]["facets"]["types"];
+    assert!(types.as_array().is_some_and(|types| types.iter().any(|entry| entry["type"] == "ARTICLE" && entry["count"].as_i64() >= Some(3))), "{facets}");
+    assert_eq!(facets["search"]["facets"]["sections"][0]["section"]["slug"], "events");
+    assert!(facets["search"]["facets"]["years"].as_array().is_some_and(|years| !years.is_empty()));
+
+    // A text query combined with the article filters.
+    let filtered = app
+        .query("{ articles(filter: { query: \"对口帮扶\", locale: ZH }) { totalCount edges { node { slug } } } }", json!({}))
+        .await;
+    assert_eq!(filtered["articles"]["totalCount"], 1);
+    assert_eq!(filtered["articles"]["edges"][0]["node"]["slug"], slug.as_str());
+
+    // REST.
+    let request = axum::http::Request::builder()
+        .uri(format!("/api/v1/search?q={}&types=article", url::form_urlencoded::byte_serialize("对口帮扶".as_bytes()).collect::<String>()))
+        .body(axum::body::Body::empty())
+        .unwrap_or_else(|error| panic!("{error}"));
+    let response = app.send(request).await;
+    assert_eq!(response.status.as_u16(), 200);
+    assert_eq!(response.json()["items"][0]["slug"], slug.as_str());
+    let request = axum::http::Request::builder().uri("/api/v1/search?q=").body(axum::body::Body::empty()).unwrap_or_else(|error| panic!("{error}"));
+    assert_eq!(app.send(request).await.json()["error"]["field"], "q");
+});

@@ -42,6 +42,8 @@ pub struct ArticleFilter {
     pub published_from: Option<DateTime<Utc>>,
     /// Published before this time.
     pub published_before: Option<DateTime<Utc>>,
+    /// Only these articles (the hits of a text query).
+    pub ids: Option<Vec<i64>>,
 }
 
 /// The orders a list of articles can come in.
@@ -155,6 +157,9 @@ async fn select<C: ConnectionTrait>(
     }
     if let Some(locale) = filter.locale {
         select = select.filter(article::Column::Locale.eq(locale));
+    }
+    if let Some(ids) = &filter.ids {
+        select = select.filter(article::Column::Id.is_in(ids.iter().copied()));
     }
     if let Some(from) = filter.published_from {
         select = select.filter(article::Column::PublishedAt.gte(from));

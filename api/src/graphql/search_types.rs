@@ -84,10 +84,50 @@ impl SearchHit {
     }
 }
 
+/// How many hits of one type.
+#[derive(SimpleObject)]
+pub struct TypeCount {
+    /// The type.
+    pub r#type: SearchType,
+    /// Hits of it.
+    pub count: i32,
+}
+
+/// How many article hits in one section.
+#[derive(SimpleObject)]
+pub struct SectionCount {
+    /// The section.
+    pub section: Section,
+    /// Article hits filed there.
+    pub count: i32,
+}
+
+/// How many article hits from one year.
+#[derive(SimpleObject)]
+pub struct YearCount {
+    /// The year of publication.
+    pub year: i32,
+    /// Article hits from it.
+    pub count: i32,
+}
+
+/// Counts of the hits (among the best 500) for a results page to offer filters.
+#[derive(SimpleObject)]
+pub struct SearchFacets {
+    /// By type, most first.
+    pub types: Vec<TypeCount>,
+    /// Articles by section, most first.
+    pub sections: Vec<SectionCount>,
+    /// Articles by year of publication, latest first.
+    pub years: Vec<YearCount>,
+}
+
 /// A page of hits, best first.
 #[derive(SimpleObject)]
 #[graphql(cache_control(max_age = 30))]
 pub struct SearchResults {
+    /// Counts by type, section and year.
+    pub facets: SearchFacets,
     /// The hits of this page.
     pub hits: Vec<SearchHit>,
     /// Pass as `after` for the next page.
@@ -109,12 +149,74 @@ fn decode_offset(after: Option<&str>) -> Result<usize, AppError> {
         .ok_or_else(|| AppError::bad_input("after", "`after` is not a search cursor"))
 }
 
+/// A completion for the search box.
+pub struct Suggestion {
+    text: String,
+    entity: SyncEntity,
+}
+
+/// A completion for the search box.
+#[Object(cache_control(max_age = 60))]
+impl Suggestion {
+    /// What to show and fill in.
+    async fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// What it is.
+    async fn r#type(&self) -> SearchType {
+        match self.entity {
+            SyncEntity::Person(_) => SearchType::Person,
+            SyncEntity::Institution(_) => SearchType::Institution,
+            SyncEntity::Agreement(_) => SearchType::Agreement,
+            _ => SearchType::Article,
+        }
+    }
+
+    /// The thing itself.
+    async fn node(&self) -> Node {
+        entity_node(self.entity.clone())
+    }
+}
+
+fn entity_node(entity: SyncEntity) -> Node {
+    match entity {
+        SyncEntity::Article(row) => Node::Article(Article(row)),
+        SyncEntity::Person(row) => Node::Person(Person(row)),
+        SyncEntity::Institution(row) => Node::Institution(Institution(row)),
+        SyncEntity::Agreement(row) => Node::Agreement(Agreement(row)),
+        SyncEntity::Section(row) => Node::Section(Section(row)),
+        SyncEntity::Position(row) => Node::Position(Position(row)),
+    }
+}
+
 /// Search queries.
 #[derive(Default)]
 pub struct SearchQuery;
 
 #[Object]
 impl SearchQuery {
+    /// Completions as the user types: people and institutions whose name, and articles you may
+    /// see whose title, starts with `prefix` (or has a word that does).
+    async fn suggest(
+        &self,
+        ctx: &Context<'_>,
+        prefix: String,
+        #[graphql(default = 8, desc = "At most 20.")] first: i32,
+    ) -> Result<Vec<Suggestion>> {
+        let request = request(ctx)?;
+        if !(1..=20).contains(&first) {
+            return Err(AppError::bad_input("first", "between 1 and 20").to_graphql());
+        }
+        let rows = search::suggest(&request.db, &request.viewer, &prefix, first as u64)
+            .await
+            .gql()?;
+        Ok(rows
+            .into_iter()
+            .map(|(text, entity)| Suggestion { text, entity })
+            .collect())
+    }
+
     /// Full-text search over what you may see: English (folded and stemmed) and Chinese
     /// (segmented into words). Any text is accepted; an empty query or one over 500 characters
     /// is `BAD_USER_INPUT`.
@@ -137,7 +239,7 @@ impl SearchQuery {
             .map(Into::into)
             .collect();
         let first = first as usize;
-        let (hits, has_next_page) = search::visible_hits(
+        let (hits, has_next_page, facets) = search::visible_hits(
             &request.db,
             &request.viewer,
             &request.app.search,
@@ -149,7 +251,37 @@ impl SearchQuery {
         .await
         .gql()?;
         let end = offset + hits.len();
+        let tree = crate::content::sections::tree(&request.db).await.gql()?;
+        let facets = SearchFacets {
+            types: facets
+                .types
+                .into_iter()
+                .map(|(kind, count)| TypeCount {
+                    r#type: kind.into(),
+                    count: count as i32,
+                })
+                .collect(),
+            sections: facets
+                .sections
+                .into_iter()
+                .filter_map(|(id, count)| {
+                    tree.get(id).cloned().map(|row| SectionCount {
+                        section: Section(row),
+                        count: count as i32,
+                    })
+                })
+                .collect(),
+            years: facets
+                .years
+                .into_iter()
+                .map(|(year, count)| YearCount {
+                    year,
+                    count: count as i32,
+                })
+                .collect(),
+        };
         Ok(SearchResults {
+            facets,
             end_cursor: (!hits.is_empty()).then(|| URL_SAFE_NO_PAD.encode(format!("search:{end}"))),
             hits: hits.into_iter().map(SearchHit).collect(),
             has_next_page,

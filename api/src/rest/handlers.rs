@@ -814,3 +814,183 @@ pub async fn docs() -> Html<&'static str> {
 </html>"#,
     )
 }
+
+/// Search parameters.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SearchParams {
+    /// The words to search for (English or Chinese); quotes make a phrase.
+    pub q: String,
+    /// Comma-separated types: `article,person,institution,agreement` (default: all).
+    pub types: Option<String>,
+    /// Hits per page, 1 to 50 (default 10).
+    pub limit: Option<usize>,
+    /// The `nextCursor` of the previous page.
+    pub after: Option<String>,
+}
+
+/// One search hit.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SearchHitView {
+    /// `article`, `person`, `institution` or `agreement`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Global ID.
+    pub id: String,
+    /// Slug.
+    pub slug: String,
+    /// Title or name.
+    pub title: String,
+    /// Relevance; higher is better.
+    pub score: f32,
+    /// The title with the matched words in `<b>`.
+    pub title_html: String,
+    /// A fragment of the text with the matched words in `<b>`.
+    pub snippet_html: String,
+}
+
+/// A page of search hits.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SearchPageView {
+    /// Hits, best first.
+    pub items: Vec<SearchHitView>,
+    /// Pass as `after` for the next page.
+    pub next_cursor: Option<String>,
+    /// Whether more hits follow.
+    pub has_more: bool,
+}
+
+/// Full-text search over what you may see, as GraphQL's `search`.
+#[utoipa::path(get, path = "/api/v1/search", params(SearchParams), responses(
+    (status = 200, description = "Hits, best first", body = SearchPageView),
+    (status = 400, description = "An empty or too long query, or a bad parameter", body = ErrorBody),
+))]
+pub async fn search(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(params): Query<SearchParams>,
+) -> Response {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+    use crate::search::SearchKind;
+    let result = async {
+        let viewer = viewer(&state, &headers).await?;
+        let limit = params.limit.unwrap_or(10);
+        if !(1..=50).contains(&limit) {
+            return Err(AppError::bad_input("limit", "between 1 and 50"));
+        }
+        let kinds = params
+            .types
+            .as_deref()
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|name| !name.is_empty())
+            .map(|name| {
+                SearchKind::ALL
+                    .into_iter()
+                    .find(|kind| kind.name().eq_ignore_ascii_case(name))
+                    .ok_or_else(|| AppError::bad_input("types", format!("unknown type `{name}`")))
+            })
+            .collect::<AppResult<Vec<_>>>()?;
+        let offset = match &params.after {
+            None => 0,
+            Some(cursor) => URL_SAFE_NO_PAD
+                .decode(cursor)
+                .ok()
+                .and_then(|bytes| String::from_utf8(bytes).ok())
+                .and_then(|text| {
+                    text.strip_prefix("search:")
+                        .and_then(|offset| offset.parse().ok())
+                })
+                .ok_or_else(|| AppError::bad_input("after", "not a search cursor"))?,
+        };
+        let query = if params.q.trim().is_empty() {
+            ""
+        } else {
+            params.q.as_str()
+        };
+        let (hits, has_more, _) = crate::search::visible_hits(
+            &state.db.conn,
+            &viewer,
+            &state.search,
+            query,
+            &kinds,
+            offset,
+            limit,
+        )
+        .await
+        .map_err(|error| match error {
+            AppError::BadInput { message, .. } => AppError::bad_input("q", message),
+            other => other,
+        })?;
+        let end = offset + hits.len();
+        let items = hits
+            .into_iter()
+            .map(|visible| {
+                let (kind, id, slug, title) = match visible.entity {
+                    SyncEntity::Article(row) => (
+                        "article",
+                        ids::encode(Kind::Article, row.id),
+                        row.slug,
+                        row.title,
+                    ),
+                    SyncEntity::Person(row) => (
+                        "person",
+                        ids::encode(Kind::Person, row.id),
+                        row.slug,
+                        row.name_en,
+                    ),
+                    SyncEntity::Institution(row) => (
+                        "institution",
+                        ids::encode(Kind::Institution, row.id),
+                        row.slug,
+                        row.name_en,
+                    ),
+                    SyncEntity::Agreement(row) => (
+                        "agreement",
+                        ids::encode(Kind::Agreement, row.id),
+                        row.slug,
+                        row.title_en,
+                    ),
+                    SyncEntity::Section(row) => (
+                        "section",
+                        ids::encode(Kind::Section, row.id),
+                        row.slug,
+                        row.name_en,
+                    ),
+                    SyncEntity::Position(row) => (
+                        "position",
+                        ids::encode(Kind::Position, row.id),
+                        String::new(),
+                        row.title_en,
+                    ),
+                };
+                SearchHitView {
+                    kind: kind.into(),
+                    id,
+                    slug,
+                    title,
+                    score: visible.hit.score,
+                    title_html: visible.hit.title_html,
+                    snippet_html: visible.hit.snippet_html,
+                }
+            })
+            .collect();
+        let next_cursor = has_more.then(|| URL_SAFE_NO_PAD.encode(format!("search:{end}")));
+        Ok(cached(
+            &headers,
+            &viewer,
+            30,
+            &SearchPageView {
+                items,
+                next_cursor,
+                has_more,
+            },
+        ))
+    };
+    result.await.unwrap_or_else(error)
+}

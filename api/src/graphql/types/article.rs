@@ -43,6 +43,9 @@ pub struct ArticleFilterInput {
     pub published_from: Option<DateTime<Utc>>,
     /// Only articles published before this time.
     pub published_before: Option<DateTime<Utc>>,
+    /// Only articles matching this text (as `search` reads it; the best 1,000 matches), in the
+    /// list's own order.
+    pub query: Option<String>,
 }
 
 impl Default for ArticleFilterInput {
@@ -57,6 +60,7 @@ impl Default for ArticleFilterInput {
             locale: None,
             published_from: None,
             published_before: None,
+            query: None,
         }
     }
 }
@@ -76,6 +80,7 @@ impl ArticleFilterInput {
             locale: self.locale.map(Into::into),
             published_from: self.published_from,
             published_before: self.published_before,
+            ids: None,
         })
     }
 }
@@ -97,7 +102,23 @@ pub(crate) async fn article_connection(
     narrow: impl FnOnce(&mut ArticleFilter),
 ) -> Result<ArticleConnection> {
     let request = request(ctx)?;
-    let mut filter = args.filter.unwrap_or_default().into_domain().gql()?;
+    let input = args.filter.unwrap_or_default();
+    let query = input.query.clone();
+    let mut filter = input.into_domain().gql()?;
+    if let Some(query) = query {
+        let hits = request
+            .app
+            .search
+            .search(&query, &[crate::search::SearchKind::Article], 1000)
+            .map_err(|error| match error {
+                crate::error::AppError::BadInput { message, .. } => {
+                    crate::error::AppError::bad_input("filter.query", message)
+                }
+                other => other,
+            })
+            .gql()?;
+        filter.ids = Some(hits.into_iter().map(|hit| hit.id).collect());
+    }
     narrow(&mut filter);
     let page = page_args(args.first, args.after, args.last, args.before);
     let rows = articles::list(
