@@ -360,7 +360,11 @@ impl SearchIndex {
                 .writer
                 .lock()
                 .map_err(|_| AppError::Internal("search writer poisoned".into()))?;
-            writer.delete_all_documents().map_err(internal)?;
+            // A delete by query is ordered with the additions that follow (unlike
+            // `delete_all_documents`, which drops segments behind the writer's back).
+            writer
+                .delete_query(Box::new(tantivy::query::AllQuery))
+                .map_err(internal)?;
         }
         let mut count = 0;
         for kind in SearchKind::ALL {

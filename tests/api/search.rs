@@ -7,7 +7,7 @@ use entities::enums::UserRole;
 use newsdesk_tests::{TestApp, TestUser, db_test};
 use serde_json::{Value, json};
 
-const SEARCH: &str = "query($q: String!, $types: [SearchType!]) { search(query: $q, types: $types) { hasNextPage hits { type score titleHtml snippetHtml node { ... on Article { slug } ... on Person { slug } ... on Agreement { slug } ... on Institution { slug } } } } }";
+const SEARCH: &str = "query($q: String!, $types: [SearchType!]) { search(query: $q, types: $types) { pageInfo { hasNextPage } edges { cursor node { type score titleHtml snippetHtml node { ... on Article { slug } ... on Person { slug } ... on Agreement { slug } ... on Institution { slug } } } } } }";
 
 async fn slugs(app: &TestApp, token: Option<&str>, query: &str, types: Value) -> Vec<String> {
     let variables = json!({ "q": query, "types": types });
@@ -15,11 +15,11 @@ async fn slugs(app: &TestApp, token: Option<&str>, query: &str, types: Value) ->
         Some(token) => app.query_as(token, SEARCH, variables).await,
         None => app.query(SEARCH, variables).await,
     };
-    data["search"]["hits"]
+    data["search"]["edges"]
         .as_array()
         .into_iter()
         .flatten()
-        .filter_map(|hit| hit["node"]["slug"].as_str().map(str::to_owned))
+        .filter_map(|edge| edge["node"]["node"]["slug"].as_str().map(str::to_owned))
         .collect()
 }
 
@@ -79,7 +79,7 @@ db_test!(async fn english_and_chinese_words_find_what_the_public_may_see(app) {
     // Published: the public finds it, by words segmented from the running text.
     app.query_as(&editor.token, "mutation($id: ID!) { publishArticle(id: $id) { article { id } } }", json!({ "id": zh["id"] })).await;
     eventually(&app, None, "职业教育", &slug, true).await;
-    let hit = app.query(SEARCH, json!({ "q": "对口帮扶" })).await["search"]["hits"][0].clone();
+    let hit = app.query(SEARCH, json!({ "q": "对口帮扶" })).await["search"]["edges"][0]["node"].clone();
     assert_eq!(hit["node"]["slug"], slug.as_str(), "the Chinese article ranks first");
     assert!(hit["titleHtml"].as_str().unwrap_or_default().contains("<b>"), "matched words are highlighted: {hit}");
 

@@ -122,18 +122,26 @@ pub struct SearchFacets {
     pub years: Vec<YearCount>,
 }
 
+/// One hit with its cursor.
+#[derive(SimpleObject)]
+#[graphql(cache_control(max_age = 30))]
+pub struct SearchHitEdge {
+    /// Pass it as `after` to continue after this hit.
+    pub cursor: String,
+    /// The hit.
+    pub node: SearchHit,
+}
+
 /// A page of hits, best first.
 #[derive(SimpleObject)]
 #[graphql(cache_control(max_age = 30))]
-pub struct SearchResults {
+pub struct SearchHitConnection {
+    /// The hits of this page, each with its cursor.
+    pub edges: Vec<SearchHitEdge>,
+    /// Where this page sits in the results.
+    pub page_info: async_graphql::connection::PageInfo,
     /// Counts by type, section and year.
     pub facets: SearchFacets,
-    /// The hits of this page.
-    pub hits: Vec<SearchHit>,
-    /// Pass as `after` for the next page.
-    pub end_cursor: Option<String>,
-    /// Whether more hits follow.
-    pub has_next_page: bool,
 }
 
 fn decode_offset(after: Option<&str>) -> Result<usize, AppError> {
@@ -227,7 +235,7 @@ impl SearchQuery {
         #[graphql(desc = "Only these types (default: all).")] types: Option<Vec<SearchType>>,
         #[graphql(default = 10, desc = "Hits per page, 1 to 50.")] first: i32,
         after: Option<String>,
-    ) -> Result<SearchResults> {
+    ) -> Result<SearchHitConnection> {
         let request = request(ctx)?;
         if !(1..=50).contains(&first) {
             return Err(AppError::bad_input("first", "between 1 and 50").to_graphql());
@@ -250,7 +258,6 @@ impl SearchQuery {
         )
         .await
         .gql()?;
-        let end = offset + hits.len();
         let tree = crate::content::sections::tree(&request.db).await.gql()?;
         let facets = SearchFacets {
             types: facets
@@ -280,11 +287,25 @@ impl SearchQuery {
                 })
                 .collect(),
         };
-        Ok(SearchResults {
-            facets,
-            end_cursor: (!hits.is_empty()).then(|| URL_SAFE_NO_PAD.encode(format!("search:{end}"))),
-            hits: hits.into_iter().map(SearchHit).collect(),
+        let cursor = |position: usize| URL_SAFE_NO_PAD.encode(format!("search:{position}"));
+        let edges: Vec<SearchHitEdge> = hits
+            .into_iter()
+            .enumerate()
+            .map(|(index, hit)| SearchHitEdge {
+                cursor: cursor(offset + index + 1),
+                node: SearchHit(hit),
+            })
+            .collect();
+        let page_info = async_graphql::connection::PageInfo {
+            has_previous_page: offset > 0,
             has_next_page,
+            start_cursor: edges.first().map(|edge| edge.cursor.clone()),
+            end_cursor: edges.last().map(|edge| edge.cursor.clone()),
+        };
+        Ok(SearchHitConnection {
+            edges,
+            page_info,
+            facets,
         })
     }
 }
