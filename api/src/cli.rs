@@ -44,6 +44,16 @@ pub enum Command {
     Openapi,
     /// Rebuild this node's search index from the database and exit.
     Reindex,
+    /// Benchmark search: index generated bilingual articles into a scratch index and report
+    /// indexing throughput, index size and query latency.
+    BenchSearch {
+        /// How many articles to generate.
+        #[arg(long, default_value_t = 100_000)]
+        articles: i64,
+        /// How many times to run each query.
+        #[arg(long, default_value_t = 200)]
+        runs: usize,
+    },
     /// Manage user accounts. Passwords are read from standard input (one line) or from
     /// NEWSDESK_USER_PASSWORD, never from a flag.
     #[command(subcommand)]
@@ -224,6 +234,17 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
             Ok(())
         }
         Command::User(command) => run_user(&cli.config, command).await,
+        Command::BenchSearch { articles, runs } => {
+            let folder = cli.config.data_dir.join("bench-search-index");
+            let report =
+                crate::bench::run(&folder, articles, runs).map_err(StartupError::Command)?;
+            let _ = std::fs::remove_dir_all(&folder);
+            #[expect(clippy::print_stdout, reason = "the report is the command's output")]
+            {
+                print!("{report}");
+            }
+            Ok(())
+        }
         Command::Reindex => {
             let db = Db::connect(&cli.config).await?;
             db.migrate().await?;

@@ -726,3 +726,26 @@ pub async fn suggest<C: sea_orm::ConnectionTrait>(
     found.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
     Ok(found)
 }
+
+/// Adds documents straight to the index (for the search benchmark; the server indexes from the
+/// database), then commits.
+pub fn add_all(
+    index: &SearchIndex,
+    documents: impl Iterator<Item = (SearchKind, i64, String, String)>,
+) -> AppResult<usize> {
+    let mut count = 0;
+    {
+        let writer = index
+            .writer
+            .lock()
+            .map_err(|_| AppError::Internal("search writer poisoned".into()))?;
+        for (kind, id, title, body) in documents {
+            writer
+                .add_document(index.document(kind, id, &title, &body))
+                .map_err(internal)?;
+            count += 1;
+        }
+    }
+    index.commit(0)?;
+    Ok(count)
+}
