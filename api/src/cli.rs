@@ -53,6 +53,9 @@ pub enum Command {
         /// How many times to run each query.
         #[arg(long, default_value_t = 200)]
         runs: usize,
+        /// Also load the articles into a scratch SQLite database and time a full reindex from it.
+        #[arg(long)]
+        through_database: bool,
     },
     /// Manage user accounts. Passwords are read from standard input (one line) or from
     /// NEWSDESK_USER_PASSWORD, never from a flag.
@@ -234,10 +237,22 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
             Ok(())
         }
         Command::User(command) => run_user(&cli.config, command).await,
-        Command::BenchSearch { articles, runs } => {
+        Command::BenchSearch {
+            articles,
+            runs,
+            through_database,
+        } => {
             let folder = cli.config.data_dir.join("bench-search-index");
-            let report =
+            let mut report =
                 crate::bench::run(&folder, articles, runs).map_err(StartupError::Command)?;
+            if through_database {
+                let scratch = cli.config.data_dir.join("bench-search-db");
+                let through = crate::bench::run_through_database(&scratch, articles)
+                    .await
+                    .map_err(StartupError::Command)?;
+                report.push_str(&through);
+                let _ = std::fs::remove_dir_all(&scratch);
+            }
             let _ = std::fs::remove_dir_all(&folder);
             #[expect(clippy::print_stdout, reason = "the report is the command's output")]
             {
