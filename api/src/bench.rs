@@ -186,7 +186,9 @@ pub async fn run_through_database(folder: &Path, articles: i64) -> Result<String
     let _ = std::fs::remove_dir_all(folder);
     std::fs::create_dir_all(folder).map_err(|error| error.to_string())?;
     let url = format!("sqlite://{}?mode=rwc", folder.join("bench.db").display());
-    let db = sea_orm::Database::connect(url.as_str())
+    let mut options = sea_orm::ConnectOptions::new(url);
+    options.sqlx_logging(false);
+    let db = sea_orm::Database::connect(options)
         .await
         .map_err(|error| error.to_string())?;
     <migration::Migrator as migration::MigratorTrait>::up(&db, None)

@@ -589,6 +589,41 @@ fn facets(hits: &[VisibleHit]) -> Facets {
     }
 }
 
+/// Narrows search hits to articles in some sections, from a year, or in a language (a results
+/// page's filters). When any is set, only article hits remain.
+#[derive(Debug, Clone, Default)]
+pub struct SearchFilter {
+    /// Articles filed in one of these sections.
+    pub sections: Option<Vec<i64>>,
+    /// Articles published in this year.
+    pub year: Option<i32>,
+    /// Articles in this language.
+    pub locale: Option<entities::enums::Locale>,
+}
+
+impl SearchFilter {
+    fn is_empty(&self) -> bool {
+        self.sections.is_none() && self.year.is_none() && self.locale.is_none()
+    }
+
+    fn keeps(&self, entity: &crate::content::sync::SyncEntity) -> bool {
+        use chrono::Datelike;
+        if self.is_empty() {
+            return true;
+        }
+        let crate::content::sync::SyncEntity::Article(row) = entity else {
+            return false;
+        };
+        self.sections
+            .as_ref()
+            .is_none_or(|ids| ids.contains(&row.section_id))
+            && self
+                .year
+                .is_none_or(|year| row.published_at.is_some_and(|at| at.year() == year))
+            && self.locale.is_none_or(|locale| locale == row.locale)
+    }
+}
+
 /// One page of hits the caller may see: `first` hits after the first `offset` visible ones,
 /// whether more follow, and the facets. Visibility is the domain's rule, applied to every hit.
 pub async fn visible_hits<C: sea_orm::ConnectionTrait>(
@@ -597,6 +632,7 @@ pub async fn visible_hits<C: sea_orm::ConnectionTrait>(
     index: &SearchIndex,
     query: &str,
     kinds: &[SearchKind],
+    filter: &SearchFilter,
     offset: usize,
     first: usize,
 ) -> AppResult<(Vec<VisibleHit>, bool, Facets)> {
@@ -634,6 +670,7 @@ pub async fn visible_hits<C: sea_orm::ConnectionTrait>(
                 .remove(&(hit.kind, hit.id))
                 .map(|entity| VisibleHit { hit, entity })
         })
+        .filter(|visible| filter.keeps(&visible.entity))
         .collect();
     let has_more = visible.len() > offset + first;
     let facets = facets(&visible);

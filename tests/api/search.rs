@@ -154,6 +154,13 @@ db_test!(async fn pinyin_traditional_phrases_suggestions_facets_and_filters(app)
     assert_eq!(facets["search"]["facets"]["sections"][0]["section"]["slug"], "events");
     assert!(facets["search"]["facets"]["years"].as_array().is_some_and(|years| !years.is_empty()));
 
+    // The search's own filters, as a results page offers them from the facets.
+    let zh_only = app
+        .query(&SEARCH.replace("types: $types", "types: $types, filter: { locale: ZH }"), json!({ "q": "对口帮扶 OR development" }))
+        .await;
+    let found: Vec<&str> = zh_only["search"]["edges"].as_array().into_iter().flatten().filter_map(|edge| edge["node"]["node"]["slug"].as_str()).collect();
+    assert!(found.contains(&slug.as_str()) && !found.contains(&english_slug.as_str()), "{found:?}");
+
     // A text query combined with the article filters.
     let filtered = app
         .query("{ articles(filter: { query: \"对口帮扶\", locale: ZH }) { totalCount edges { node { slug } } } }", json!({}))

@@ -198,6 +198,17 @@ fn entity_node(entity: SyncEntity) -> Node {
     }
 }
 
+/// Narrows the hits to articles (a results page's filters, see `facets`).
+#[derive(async_graphql::InputObject, Default)]
+pub struct SearchFilterInput {
+    /// Articles in this section or below it (a `Section` ID).
+    pub section: Option<async_graphql::ID>,
+    /// Articles published in this year.
+    pub year: Option<i32>,
+    /// Articles in this language.
+    pub locale: Option<super::types::Locale>,
+}
+
 /// Search queries.
 #[derive(Default)]
 pub struct SearchQuery;
@@ -233,6 +244,9 @@ impl SearchQuery {
         ctx: &Context<'_>,
         query: String,
         #[graphql(desc = "Only these types (default: all).")] types: Option<Vec<SearchType>>,
+        #[graphql(desc = "Only articles in a section, year or language.")] filter: Option<
+            SearchFilterInput,
+        >,
         #[graphql(default = 10, desc = "Hits per page, 1 to 50.")] first: i32,
         after: Option<String>,
     ) -> Result<SearchHitConnection> {
@@ -246,6 +260,21 @@ impl SearchQuery {
             .into_iter()
             .map(Into::into)
             .collect();
+        let input = filter.unwrap_or_default();
+        let sections = match &input.section {
+            Some(id) => {
+                let id =
+                    crate::ids::decode_as("filter.section", crate::ids::Kind::Section, id).gql()?;
+                let tree = crate::content::sections::tree(&request.db).await.gql()?;
+                Some(tree.subtree_ids(id))
+            }
+            None => None,
+        };
+        let filter = search::SearchFilter {
+            sections,
+            year: input.year,
+            locale: input.locale.map(Into::into),
+        };
         let first = first as usize;
         let (hits, has_next_page, facets) = search::visible_hits(
             &request.db,
@@ -253,6 +282,7 @@ impl SearchQuery {
             &request.app.search,
             &query,
             &kinds,
+            &filter,
             offset,
             first,
         )

@@ -919,6 +919,7 @@ pub async fn search(
             &state.search,
             query,
             &kinds,
+            &crate::search::SearchFilter::default(),
             offset,
             limit,
         )
