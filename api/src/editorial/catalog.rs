@@ -776,74 +776,48 @@ pub async fn delete(
     version: i32,
 ) -> AppResult<()> {
     let (who, txn) = begin(db, viewer).await?;
-    let (current, entity_type, action) = match kind {
-        CatalogKind::Section => (
-            section::Entity::find_by_id(id)
-                .one(&txn)
-                .await?
-                .map(|row| row.version),
-            "Section",
-            "deleteSection",
-        ),
-        CatalogKind::Institution => (
-            institution::Entity::find_by_id(id)
-                .one(&txn)
-                .await?
-                .map(|row| row.version),
-            "Institution",
-            "deleteInstitution",
-        ),
-        CatalogKind::Person => (
-            person::Entity::find_by_id(id)
-                .one(&txn)
-                .await?
-                .map(|row| row.version),
-            "Person",
-            "deletePerson",
-        ),
-        CatalogKind::Position => (
-            position::Entity::find_by_id(id)
-                .one(&txn)
-                .await?
-                .map(|row| row.version),
-            "Position",
-            "deletePosition",
-        ),
-        CatalogKind::Agreement => (
-            agreement::Entity::find_by_id(id)
-                .one(&txn)
-                .await?
-                .map(|row| row.version),
-            "Agreement",
-            "deleteAgreement",
-        ),
-    };
-    let current = current.ok_or(AppError::NotFound { what: "entity" })?;
-    if current != version {
-        return Err(stale(entity_type, current, version));
-    }
-    let refused = |error| constraint_error(error, "id", "it");
-    match kind {
-        CatalogKind::Section => section::Entity::delete_by_id(id)
-            .exec(&txn)
-            .await
-            .map_err(refused)?,
-        CatalogKind::Institution => institution::Entity::delete_by_id(id)
-            .exec(&txn)
-            .await
-            .map_err(refused)?,
-        CatalogKind::Person => person::Entity::delete_by_id(id)
-            .exec(&txn)
-            .await
-            .map_err(refused)?,
-        CatalogKind::Position => position::Entity::delete_by_id(id)
-            .exec(&txn)
-            .await
-            .map_err(refused)?,
-        CatalogKind::Agreement => agreement::Entity::delete_by_id(id)
-            .exec(&txn)
-            .await
-            .map_err(refused)?,
+    let (entity_type, action) = match kind {
+        CatalogKind::Section => {
+            delete_versioned::<section::Entity>(&txn, id, version).await?;
+            ("Section", "deleteSection")
+        }
+        CatalogKind::Institution => {
+            delete_versioned::<institution::Entity>(&txn, id, version).await?;
+            ("Institution", "deleteInstitution")
+        }
+        CatalogKind::Person => {
+            delete_versioned::<person::Entity>(&txn, id, version).await?;
+            ("Person", "deletePerson")
+        }
+        CatalogKind::Position => {
+            delete_versioned::<position::Entity>(&txn, id, version).await?;
+            ("Position", "deletePosition")
+        }
+        CatalogKind::Agreement => {
+            delete_versioned::<agreement::Entity>(&txn, id, version).await?;
+            ("Agreement", "deleteAgreement")
+        }
     };
     finish(txn, &who, action, entity_type, id, ChangeOp::Delete).await
+}
+
+/// Deletes row `id` only if it is still at `version`.
+async fn delete_versioned<E>(txn: &DatabaseTransaction, id: i64, version: i32) -> AppResult<()>
+where
+    E: Versioned,
+    E::Model: Send + Sync,
+{
+    let result = E::delete_many()
+        .filter(E::ID.eq(id))
+        .filter(E::VERSION.eq(version))
+        .exec(txn)
+        .await
+        .map_err(|error| constraint_error(error, "id", "it"))?;
+    if result.rows_affected == 1 {
+        return Ok(());
+    }
+    match E::find().filter(E::ID.eq(id)).one(txn).await? {
+        Some(row) => Err(stale(E::WHAT, E::version_of(&row), version)),
+        None => Err(AppError::NotFound { what: E::WHAT }),
+    }
 }
