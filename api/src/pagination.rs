@@ -86,21 +86,6 @@ pub struct Page<T> {
     pub has_next_page: bool,
 }
 
-impl<T> Page<T> {
-    /// Applies `f` to every row.
-    pub fn map<U>(self, f: impl Fn(T) -> U) -> Page<U> {
-        Page {
-            items: self
-                .items
-                .into_iter()
-                .map(|(cursor, item)| (cursor, f(item)))
-                .collect(),
-            has_previous_page: self.has_previous_page,
-            has_next_page: self.has_next_page,
-        }
-    }
-}
-
 fn encode_cursor(tag: &str, key: SortKey, id: i64) -> String {
     let data = CursorData {
         o: tag.to_owned(),

@@ -9,7 +9,7 @@ use sea_orm::{
 };
 
 use super::tokens::Keys;
-use super::{passwords, random_token, token_hash, users};
+use super::{passwords, random_token, token_hash};
 use crate::error::{AppError, AppResult};
 
 /// How many more failures one client address may have than one account.
@@ -222,9 +222,4 @@ pub async fn logout<C: ConnectionTrait>(db: &C, token: &str) -> AppResult<()> {
         revoke_family(db, &row.family).await?;
     }
     Ok(())
-}
-
-/// Ends every session of a user (after a password change or when disabling).
-pub async fn end_all<C: ConnectionTrait>(db: &C, user_id: i64) -> AppResult<()> {
-    users::revoke_sessions(db, user_id).await
 }
