@@ -6,89 +6,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::search::{self, SearchIndex, SearchKind};
-
-const EN_WORDS: &[&str] = &[
-    "university",
-    "college",
-    "agreement",
-    "cooperation",
-    "vocational",
-    "education",
-    "students",
-    "faculty",
-    "development",
-    "exchange",
-    "ceremony",
-    "president",
-    "province",
-    "training",
-    "industry",
-    "enterprise",
-    "innovation",
-    "talent",
-    "curriculum",
-    "international",
-    "standards",
-    "research",
-    "campus",
-    "teachers",
-    "partnership",
-    "assistance",
-    "pairing",
-    "signed",
-    "delegation",
-    "visit",
-    "program",
-    "skills",
-];
-
-const ZH_WORDS: &[&str] = &[
-    "职业教育",
-    "对口帮扶",
-    "合作协议",
-    "人才培养",
-    "产教融合",
-    "校企合作",
-    "国际交流",
-    "师资队伍",
-    "课程建设",
-    "创新创业",
-    "深圳",
-    "广西",
-    "学院",
-    "大学",
-    "签约仪式",
-    "专业群",
-    "高质量发展",
-    "技能大赛",
-];
-
-/// A deterministic pseudo-random sequence (xorshift64*).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn pick<'a>(&mut self, words: &[&'a str]) -> &'a str {
-        words[(self.next() % words.len() as u64) as usize]
-    }
-}
-
-fn sentence(rng: &mut Rng, chinese: bool, words: usize) -> String {
-    let parts: Vec<&str> = (0..words)
-        .map(|_| rng.pick(if chinese { ZH_WORDS } else { EN_WORDS }))
-        .collect();
-    if chinese {
-        format!("{}。", parts.concat())
-    } else {
-        format!("{}.", parts.join(" "))
-    }
-}
+use crate::synthetic::{Rng, sentence};
 
 /// The `n`th generated article: every third is Chinese.
 fn article(rng: &mut Rng, n: i64) -> (SearchKind, i64, String, String) {
@@ -132,7 +50,7 @@ fn percentile(sorted: &[Duration], fraction: f64) -> Duration {
 pub fn run(folder: &Path, articles: i64, runs: usize) -> Result<String, String> {
     let _ = std::fs::remove_dir_all(folder);
     let (index, _) = SearchIndex::open(folder).map_err(|error| error.to_string())?;
-    let mut rng = Rng(0x5EED_2024_0409);
+    let mut rng = Rng(crate::synthetic::DEFAULT_SEED);
     let started = Instant::now();
     let count = search::add_all(&index, (1..=articles).map(|n| article(&mut rng, n)))
         .map_err(|error| error.to_string())?;
@@ -212,7 +130,7 @@ pub async fn run_through_database(folder: &Path, articles: i64) -> Result<String
     .insert(&db)
     .await
     .map_err(|error| error.to_string())?;
-    let mut rng = Rng(0x5EED_2024_0409);
+    let mut rng = Rng(crate::synthetic::DEFAULT_SEED);
     let started = Instant::now();
     let mut batch = Vec::with_capacity(500);
     for n in 1..=articles {

@@ -33,10 +33,19 @@ pub enum Command {
     /// Apply pending migrations and exit.
     Migrate,
     /// Load content into the database and exit.
+    #[command(group(clap::ArgGroup::new("content").required(true).args(["demo", "synthetic"])))]
     Seed {
         /// Load the demo content: the SZPU pairing-assistance news page, modelled in full.
-        #[arg(long, required = true)]
+        #[arg(long)]
         demo: bool,
+        /// Load N generated bilingual articles with sections, institutions (N/20), people (N/5)
+        /// with positions, agreements (N/30), links, media and tags, into an empty database.
+        /// The same N and --random-seed give the same rows.
+        #[arg(long, value_name = "N", conflicts_with = "demo")]
+        synthetic: Option<i64>,
+        /// The seed of the synthetic data's generator.
+        #[arg(long, default_value_t = crate::synthetic::DEFAULT_SEED, requires = "synthetic")]
+        random_seed: u64,
     },
     /// Print the GraphQL schema (SDL) and exit.
     Schema,
@@ -223,6 +232,21 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
             let db = Db::connect(&cli.config).await?;
             db.migrate().await?;
             tracing::info!("migrations applied");
+            Ok(())
+        }
+        Command::Seed {
+            synthetic: Some(articles),
+            random_seed,
+            ..
+        } => {
+            let db = Db::connect(&cli.config).await?;
+            db.migrate().await?;
+            let started = std::time::Instant::now();
+            let counts = crate::synthetic::load(&db.conn, articles, random_seed).await?;
+            tracing::info!(
+                seconds = started.elapsed().as_secs_f64(),
+                "synthetic content loaded: {counts}"
+            );
             Ok(())
         }
         Command::Seed { .. } => {

@@ -20,4 +20,5 @@ pub mod pagination;
 pub mod rest;
 pub mod search;
 pub mod seed;
+pub mod synthetic;
 pub mod webhooks;

@@ -17,6 +17,7 @@ mod seed_article;
 mod statements;
 mod subscriptions;
 mod sync;
+mod synthetic;
 mod transport;
 mod visibility;
 mod webhooks;

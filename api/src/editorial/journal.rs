@@ -10,7 +10,7 @@
 use chrono::{SubsecRound, Utc};
 use entities::enums::ChangeOp;
 use entities::{audit_entry, change};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseBackend, Set};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseBackend, EntityTrait, Set};
 
 use crate::auth::Identity;
 use crate::error::AppResult;
@@ -38,16 +38,17 @@ pub async fn record_changes<C: ConnectionTrait>(db: &C, changes: &[Change]) -> A
             .await?;
     }
     let now = Utc::now().trunc_subsecs(6);
-    for change in changes {
-        change::ActiveModel {
+    // Multi-row inserts: a bulk load journals a hundred thousand rows in a few statements.
+    for chunk in changes.chunks(1_000) {
+        change::Entity::insert_many(chunk.iter().map(|change| change::ActiveModel {
             entity_type: Set(change.entity_type.to_owned()),
             entity_id: Set(change.entity_id),
             op: Set(change.op),
             public: Set(change.public),
             changed_at: Set(now),
             ..Default::default()
-        }
-        .insert(db)
+        }))
+        .exec(db)
         .await?;
     }
     Ok(())
