@@ -63,8 +63,15 @@ impl Db {
         let mut conn = Database::connect(options(config.db_max_connections)).await?;
         let statements = Arc::new(AtomicU64::new(0));
         let counter = statements.clone();
-        conn.set_metric_callback(move |_info| {
+        conn.set_metric_callback(move |info| {
             counter.fetch_add(1, Ordering::Relaxed);
+            // `NEWSDESK_LOG=newsdesk::sql=debug` shows every statement with its time.
+            tracing::debug!(
+                target: "newsdesk::sql",
+                micros = info.elapsed.as_micros() as u64,
+                failed = info.failed,
+                sql = %info.statement.sql,
+            );
         });
         if conn.get_database_backend() == DatabaseBackend::Sqlite {
             // WAL lets readers run while one writer commits; it is a property of the file.

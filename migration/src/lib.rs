@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261130_000001_initial_schema;
 mod m20261130_000002_editorial;
 mod m20261130_000003_webhooks;
+mod m20261130_000004_read_paths;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000001_initial_schema::Migration),
             Box::new(m20261130_000002_editorial::Migration),
             Box::new(m20261130_000003_webhooks::Migration),
+            Box::new(m20261130_000004_read_paths::Migration),
         ]
     }
 }
