@@ -19,6 +19,7 @@ use crate::db::Db;
 use crate::graphql::{NewsdeskSchema, build_schema};
 use crate::http;
 use crate::http::persisted::PersistedQueries;
+use crate::http::response_cache::{self, ResponseCache};
 use crate::seed;
 
 /// Shared by every request: the pool, the schema and the configuration.
@@ -38,6 +39,8 @@ pub struct AppState {
     pub changes: ChangeFeed,
     /// This node's search index.
     pub search: Arc<crate::search::SearchIndex>,
+    /// Rendered anonymous responses.
+    pub cache: Arc<ResponseCache>,
 }
 
 /// Why the app could not start.
@@ -84,7 +87,17 @@ impl AppState {
         }
         let schema = build_schema(&config.graphql);
         let changes = ChangeFeed::new(db.background.clone(), std::time::Duration::from_millis(250));
-        let search = open_search(&config, &db).await?;
+        let cache = Arc::new(ResponseCache::new(
+            config.response_cache_mb as usize * 1024 * 1024,
+        ));
+        if cache.enabled() {
+            cache.clone().follow(
+                db.background.clone(),
+                config.site_utc_offset,
+                std::time::Duration::from_millis(200),
+            );
+        }
+        let search = open_search(&config, &db, cache.clone()).await?;
         Ok(Self {
             db,
             schema,
@@ -93,6 +106,7 @@ impl AppState {
             persisted: Arc::new(persisted),
             changes,
             search,
+            cache,
         })
     }
 }
@@ -102,6 +116,7 @@ impl AppState {
 async fn open_search(
     config: &Config,
     db: &Db,
+    cache: Arc<ResponseCache>,
 ) -> Result<Arc<crate::search::SearchIndex>, StartupError> {
     let dir = crate::search::index_dir(config);
     let (index, rebuild) = crate::search::SearchIndex::open(&dir)
@@ -114,9 +129,12 @@ async fn open_search(
             .map_err(|error| StartupError::Command(error.to_string()))?;
         tracing::info!(count, dir = %dir.display(), "search index built");
     }
-    index
-        .clone()
-        .follow(db.background.clone(), std::time::Duration::from_millis(200));
+    // Search answers come from the index: cached ones go when it takes in changes.
+    index.clone().follow(
+        db.background.clone(),
+        std::time::Duration::from_millis(200),
+        move || cache.invalidate(),
+    );
     Ok(index)
 }
 
@@ -134,9 +152,15 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::rest::routes())
         .route("/healthz", get(http::health::healthz))
         .route("/readyz", get(http::health::readyz))
-        .with_state(state)
+        .route("/metrics", get(http::health::metrics))
+        .with_state(state.clone())
         // gzip or brotli, as the client accepts; small bodies and 304s stay as they are.
         .layer(CompressionLayer::new())
+        // Outside compression, so that a hit costs neither rendering nor compressing.
+        .layer(axum::middleware::from_fn_with_state(
+            state.cache.clone(),
+            response_cache::middleware,
+        ))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
             let id = request

@@ -21,6 +21,10 @@ pub struct Config {
     #[arg(long, env = "NEWSDESK_DATABASE_SCHEMA", global = true, value_name = "NAME", value_parser = parse_schema_name)]
     pub database_schema: Option<String>,
 
+    /// Memory for rendered anonymous responses, in MiB; 0 turns the response cache off.
+    #[arg(long, env = "NEWSDESK_RESPONSE_CACHE_MB", global = true, default_value_t = 32, value_name = "MIB", value_parser = clap::value_parser!(u32).range(0..=4096))]
+    pub response_cache_mb: u32,
+
     /// Maximum number of pooled database connections.
     #[arg(long, env = "NEWSDESK_DB_MAX_CONNECTIONS", global = true, default_value_t = 10, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub db_max_connections: u32,

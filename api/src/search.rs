@@ -423,16 +423,20 @@ impl SearchIndex {
     }
 
     /// Keeps the index current from the change log, checking every `interval`.
+    /// `changed` runs after each batch of changes is searchable.
     pub fn follow(
         self: std::sync::Arc<Self>,
         db: DatabaseConnection,
         interval: Duration,
+        changed: impl Fn() + Send + 'static,
     ) -> tokio::task::JoinHandle<()> {
         tokio::spawn(async move {
             loop {
                 tokio::time::sleep(interval).await;
-                if let Err(error) = self.catch_up(&db).await {
-                    error.log();
+                match self.catch_up(&db).await {
+                    Ok(0) => {}
+                    Ok(_) => changed(),
+                    Err(error) => error.log(),
                 }
             }
         })

@@ -94,6 +94,7 @@ pub struct TestApp {
     pub state: AppState,
     router: Router,
     cleanup: Cleanup,
+    args: Vec<String>,
 }
 
 enum Cleanup {
@@ -225,7 +226,20 @@ impl TestApp {
             state,
             router,
             cleanup,
+            args: args.iter().map(|arg| (*arg).to_owned()).collect(),
         }
+    }
+
+    /// A second api node on the same database, with its own search index and caches, as
+    /// another process would be. Dropping it leaves the database alone.
+    pub async fn another_node(&self) -> Self {
+        let folder = std::env::temp_dir()
+            .join("newsdesk-tests")
+            .join(unique_name());
+        let index = folder.to_string_lossy().into_owned();
+        let mut args: Vec<&str> = self.args.iter().map(String::as_str).collect();
+        args.extend(["--search-index-dir", &index]);
+        Self::start(self.backend, &args, Cleanup::Folder(folder.clone())).await
     }
 
     /// The database pool.
@@ -286,6 +300,7 @@ impl TestApp {
             .method(Method::POST)
             .uri("/graphql")
             .header(header::CONTENT_TYPE, "application/json")
+            .header(header::CONTENT_LENGTH, body.len())
             .header(header::ACCEPT, "application/graphql-response+json");
         if let Some(token) = token {
             request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));

@@ -214,6 +214,8 @@ impl ArticleQuery {
     }
 
     /// The article a preview token opens, whatever its status, until the token expires.
+    /// Never cached by shared caches: the token's holder alone may see it, and only until then.
+    #[graphql(cache_control(private, no_cache))]
     async fn article_preview(&self, ctx: &Context<'_>, token: String) -> Result<Article> {
         let request = request(ctx)?;
         let row = crate::editorial::articles::open_preview(&request.db, &request.app.keys, &token)

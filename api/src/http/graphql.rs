@@ -27,6 +27,7 @@ use crate::error::AppError;
 use crate::error::ErrorCode;
 use crate::graphql::{RequestContext, with_code};
 use crate::http::persisted;
+use crate::http::response_cache::Shareable;
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 const APPLICATION_JSON: &str = "application/json";
@@ -126,8 +127,8 @@ fn error_code(error: &ServerError) -> Option<ErrorCode> {
 
 /// The outcome of one operation, before it is written to HTTP.
 enum Outcome {
-    /// Executed (possibly with field errors).
-    Executed(async_graphql::Response),
+    /// Executed (possibly with field errors), with the operation's type.
+    Executed(async_graphql::Response, OperationType),
     /// Refused before execution.
     Refused(Response),
     /// The document was refused (parse, validation, limits).
@@ -377,6 +378,7 @@ async fn run(
             "this server runs only registered operations for anonymous clients",
         ));
     }
+    let operation_type = operation.ty;
     if is_get && operation.ty != OperationType::Query {
         return Outcome::Refused(request_error(
             ErrorCode::MethodNotAllowed,
@@ -396,6 +398,10 @@ async fn run(
     context.preferred_locale = caller.locale;
     let request = request.data(context);
     let mut response = state.schema.execute(request).await;
+    if operation_type == OperationType::Mutation {
+        // The writer's own node shows the change at once.
+        state.cache.invalidate();
+    }
     // Errors raised by the library itself (an argument that does not coerce, say) carry no code;
     // ours always do. Give theirs the code of a client error.
     for error in &mut response.errors {
@@ -417,7 +423,7 @@ async fn run(
     if refused {
         Outcome::DocumentRefused(response.errors)
     } else {
-        Outcome::Executed(response)
+        Outcome::Executed(response, operation_type)
     }
 }
 
@@ -462,11 +468,15 @@ const VARY: &str = "Accept, Accept-Encoding, Accept-Language, Authorization";
 /// `no-store`.
 fn respond(outcome: Outcome, media: Media, caching: &Caching) -> Response {
     let mut http = match outcome {
-        Outcome::Executed(response) => {
+        Outcome::Executed(response, operation_type) => {
             let policy = response.cache_control;
+            let shareable = caching.anonymous
+                && operation_type == OperationType::Query
+                && response.errors.is_empty()
+                && policy.public;
             let cacheable = caching.get && response.errors.is_empty();
             let body = serde_json::to_vec(&response).unwrap_or_default();
-            if cacheable {
+            let mut http = if cacheable {
                 let etag = format!("\"{}\"", &persisted::hash_bytes(&body)[..40]);
                 let control = if !caching.anonymous || !policy.public {
                     "private, no-cache".to_owned()
@@ -496,7 +506,11 @@ fn respond(outcome: Outcome, media: Media, caching: &Caching) -> Response {
                 http.headers_mut()
                     .insert(header::CONTENT_TYPE, media.content_type());
                 http
+            };
+            if shareable {
+                http.extensions_mut().insert(Shareable);
             }
+            http
         }
         Outcome::Refused(response) => response,
         Outcome::DocumentRefused(errors) => document_error(media, errors),
@@ -659,7 +673,9 @@ async fn post_batch(state: &AppState, caller: &Caller, bytes: &[u8], media: Medi
     let mut bodies = Vec::with_capacity(requests.len());
     for request in requests {
         let value = match run(state, caller, request, false, media).await {
-            Outcome::Executed(response) => serde_json::to_value(&response).unwrap_or(Value::Null),
+            Outcome::Executed(response, _) => {
+                serde_json::to_value(&response).unwrap_or(Value::Null)
+            }
             Outcome::DocumentRefused(errors) => json!({ "errors": errors }),
             Outcome::Refused(_) => {
                 json!({ "errors": [{ "message": "refused", "extensions": { "code": ErrorCode::BadRequest.as_str() } }] })

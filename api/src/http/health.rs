@@ -7,6 +7,63 @@ use serde_json::{Value, json};
 
 use crate::app::AppState;
 
+/// Counters in the Prometheus text format: SQL statements run, and the response cache's hits,
+/// misses, size and invalidations.
+pub async fn metrics(State(state): State<AppState>) -> impl axum::response::IntoResponse {
+    let cache = state.cache.stats();
+    let lines = [
+        (
+            "newsdesk_sql_statements_total",
+            "counter",
+            "SQL statements run by requests.",
+            state.db.statement_count(),
+        ),
+        (
+            "newsdesk_response_cache_hits_total",
+            "counter",
+            "Requests answered from the response cache.",
+            cache.hits,
+        ),
+        (
+            "newsdesk_response_cache_misses_total",
+            "counter",
+            "Cacheable requests that had to be rendered.",
+            cache.misses,
+        ),
+        (
+            "newsdesk_response_cache_invalidations_total",
+            "counter",
+            "Times the response cache was emptied.",
+            cache.invalidations,
+        ),
+        (
+            "newsdesk_response_cache_entries",
+            "gauge",
+            "Responses held.",
+            cache.entries as u64,
+        ),
+        (
+            "newsdesk_response_cache_bytes",
+            "gauge",
+            "Bytes held by the response cache.",
+            cache.bytes as u64,
+        ),
+    ];
+    let mut text = String::new();
+    for (name, kind, help, value) in lines {
+        text.push_str(&format!(
+            "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}\n"
+        ));
+    }
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        text,
+    )
+}
+
 /// Liveness: answers as long as the process serves HTTP.
 pub async fn healthz() -> Json<Value> {
     Json(json!({ "status": "ok" }))

@@ -18,6 +18,7 @@ use crate::content::{Viewer, people, sections};
 use crate::error::{AppError, AppResult};
 use crate::http::graphql::authenticate;
 use crate::http::persisted::hash_bytes;
+use crate::http::response_cache::Shareable;
 use crate::ids::{self, Kind};
 use crate::pagination::{Page, PageArgs};
 
@@ -149,6 +150,9 @@ fn cached(headers: &HeaderMap, viewer: &Viewer, max_age: u32, value: &impl Seria
         header::VARY,
         HeaderValue::from_static("Accept-Encoding, Authorization"),
     );
+    if viewer.identity().is_none() {
+        response.extensions_mut().insert(Shareable);
+    }
     response
 }
 

@@ -1,0 +1,397 @@
+//! The rendered-response cache: anonymous reads (GraphQL GET and POST queries, REST GETs) are
+//! answered from memory, bytes as they were sent, until the content may have changed.
+//!
+//! What may be cached is decided by the handlers, which mark a response [`Shareable`] only when
+//! the caller is anonymous and everything in it is public; a request that carries
+//! `Authorization` never reads nor fills the cache. The key is the method, path, query string,
+//! body and the headers responses vary on (`Accept`, `Accept-Encoding`, `Accept-Language`).
+//!
+//! Freshness. The whole cache is dropped ([`ResponseCache::invalidate`]):
+//! - at once on the node that wrote, after every mutation;
+//! - on every node when the shared change log moves (checked every 200 ms), and when the node's
+//!   search index takes in changes;
+//! - when the clock reaches the next scheduled publication or the university's next midnight
+//!   (agreement status and "today" change then). Until the poller has worked out that moment
+//!   after a change, nothing is served from the cache.
+//!
+//! A response computed while an invalidation happened is not stored: each entry is stored only
+//! if the cache's epoch is still the one seen when the request started.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, FixedOffset, Utc};
+use entities::enums::ArticleStatus;
+use entities::{article, change};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect};
+
+/// Marks a response that every anonymous caller may be given (set by handlers, in the
+/// response's extensions).
+#[derive(Debug, Clone, Copy)]
+pub struct Shareable;
+
+/// Largest request body considered for caching (GraphQL POST); bigger ones pass through.
+const MAX_KEY_BODY: usize = 16 * 1024;
+
+/// "Unknown": nothing is served until the poller has computed the next time-based change.
+const UNKNOWN: i64 = i64::MIN;
+
+struct Entry {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+impl Entry {
+    fn size(&self, key: &[u8]) -> usize {
+        key.len() + self.body.len() + 256
+    }
+}
+
+#[derive(Default)]
+struct Entries {
+    map: HashMap<Vec<u8>, Arc<Entry>>,
+    bytes: usize,
+}
+
+/// The cache of one node.
+pub struct ResponseCache {
+    entries: RwLock<Entries>,
+    epoch: AtomicU64,
+    /// Unix milliseconds from which cached answers may be wrong because of the clock alone;
+    /// [`UNKNOWN`] right after an invalidation.
+    valid_until: AtomicI64,
+    capacity: usize,
+    hits: AtomicU64,
+    misses: AtomicU64,
+}
+
+/// Counters for `/metrics`.
+#[derive(Debug, Clone, Copy)]
+pub struct CacheStats {
+    /// Requests answered from the cache.
+    pub hits: u64,
+    /// Cacheable requests that were not.
+    pub misses: u64,
+    /// Responses held.
+    pub entries: usize,
+    /// Bytes held (approximately).
+    pub bytes: usize,
+    /// Invalidations so far.
+    pub invalidations: u64,
+}
+
+impl ResponseCache {
+    /// A cache holding at most `capacity` bytes; 0 turns it off.
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            entries: RwLock::new(Entries::default()),
+            epoch: AtomicU64::new(0),
+            valid_until: AtomicI64::new(UNKNOWN),
+            capacity,
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+        }
+    }
+
+    /// Whether the cache is on.
+    pub fn enabled(&self) -> bool {
+        self.capacity > 0
+    }
+
+    /// Drops every entry; responses being computed now will not be stored.
+    pub fn invalidate(&self) {
+        self.epoch.fetch_add(1, Ordering::SeqCst);
+        self.valid_until.store(UNKNOWN, Ordering::SeqCst);
+        if let Ok(mut entries) = self.entries.write() {
+            entries.map.clear();
+            entries.bytes = 0;
+        }
+    }
+
+    fn fresh(&self) -> bool {
+        Utc::now().timestamp_millis() < self.valid_until.load(Ordering::SeqCst)
+    }
+
+    fn get(&self, key: &[u8]) -> Option<Arc<Entry>> {
+        if !self.fresh() {
+            return None;
+        }
+        self.entries.read().ok()?.map.get(key).cloned()
+    }
+
+    fn put(&self, key: Vec<u8>, entry: Entry, epoch: u64) {
+        let size = entry.size(&key);
+        if size > self.capacity / 8 {
+            return;
+        }
+        let Ok(mut entries) = self.entries.write() else {
+            return;
+        };
+        if self.epoch.load(Ordering::SeqCst) != epoch || !self.fresh() {
+            return;
+        }
+        if entries.bytes + size > self.capacity {
+            // Full: start again rather than track recency on every hit.
+            entries.map.clear();
+            entries.bytes = 0;
+        }
+        entries.bytes += size;
+        if let Some(old) = entries.map.insert(key.clone(), Arc::new(entry)) {
+            entries.bytes = entries.bytes.saturating_sub(old.size(&key));
+        }
+    }
+
+    /// The counters.
+    pub fn stats(&self) -> CacheStats {
+        let (entries, bytes) = self
+            .entries
+            .read()
+            .map(|entries| (entries.map.len(), entries.bytes))
+            .unwrap_or_default();
+        CacheStats {
+            hits: self.hits.load(Ordering::Relaxed),
+            misses: self.misses.load(Ordering::Relaxed),
+            entries,
+            bytes,
+            invalidations: self.epoch.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Watches the change log and the clock: invalidates when the log moves and when the next
+    /// scheduled publication or midnight comes, and works out when that next moment is.
+    pub fn follow(
+        self: Arc<Self>,
+        db: DatabaseConnection,
+        site_offset: FixedOffset,
+        interval: Duration,
+    ) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(async move {
+            let mut seen: Option<i64> = None;
+            loop {
+                match self.check(&db, site_offset, &mut seen).await {
+                    Ok(()) => {}
+                    Err(error) => {
+                        // Without knowing, serve nothing from the cache.
+                        self.invalidate();
+                        tracing::warn!(%error, "response cache: cannot read the change log");
+                    }
+                }
+                tokio::time::sleep(interval).await;
+            }
+        })
+    }
+
+    async fn check(
+        &self,
+        db: &DatabaseConnection,
+        site_offset: FixedOffset,
+        seen: &mut Option<i64>,
+    ) -> Result<(), DbErr> {
+        let latest: Option<i64> = change::Entity::find()
+            .select_only()
+            .column_as(change::Column::Seq.max(), "seq")
+            .into_tuple::<Option<i64>>()
+            .one(db)
+            .await?
+            .flatten();
+        if *seen != latest {
+            if seen.is_some() {
+                self.invalidate();
+            }
+            *seen = latest;
+        }
+        let now = Utc::now();
+        let valid_until = self.valid_until.load(Ordering::SeqCst);
+        if valid_until != UNKNOWN && now.timestamp_millis() < valid_until {
+            return Ok(());
+        }
+        if valid_until != UNKNOWN {
+            // The clock reached the horizon: what was cached may show the wrong things now.
+            self.invalidate();
+        }
+        let epoch = self.epoch.load(Ordering::SeqCst);
+        let until = next_time_change(db, now, site_offset).await?;
+        let _ = self.valid_until.compare_exchange(
+            UNKNOWN,
+            until.timestamp_millis(),
+            Ordering::SeqCst,
+            Ordering::SeqCst,
+        );
+        if self.epoch.load(Ordering::SeqCst) != epoch {
+            // A write came in meanwhile (it may have scheduled something sooner): work it out
+            // again next time.
+            self.valid_until.store(UNKNOWN, Ordering::SeqCst);
+        }
+        Ok(())
+    }
+}
+
+/// The next moment at which answers change with the clock alone: the next scheduled
+/// publication, or the next midnight at the university, whichever comes first.
+async fn next_time_change(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    site_offset: FixedOffset,
+) -> Result<DateTime<Utc>, DbErr> {
+    let scheduled: Option<DateTime<Utc>> = article::Entity::find()
+        .select_only()
+        .column_as(article::Column::PublishedAt.min(), "at")
+        .filter(article::Column::Status.eq(ArticleStatus::Published))
+        .filter(article::Column::PublishedAt.gt(now))
+        .into_tuple::<Option<DateTime<Utc>>>()
+        .one(db)
+        .await?
+        .flatten();
+    let local = now.with_timezone(&site_offset);
+    let midnight = local
+        .date_naive()
+        .succ_opt()
+        .and_then(|day| day.and_hms_opt(0, 0, 0))
+        .and_then(|at| at.and_local_timezone(site_offset).single())
+        .map(|at| at.with_timezone(&Utc))
+        .unwrap_or(now + chrono::Duration::hours(1));
+    Ok(scheduled.map_or(midnight, |at| at.min(midnight)))
+}
+
+fn cacheable_path(method: &Method, path: &str) -> bool {
+    match *method {
+        Method::GET => {
+            path == "/graphql"
+                || (path.starts_with("/api/v1/")
+                    && path != "/api/v1/docs"
+                    && path != "/api/v1/openapi.json")
+        }
+        Method::POST => path == "/graphql",
+        _ => false,
+    }
+}
+
+fn key(request: &Request, body: &[u8]) -> Vec<u8> {
+    let mut key = Vec::with_capacity(256 + body.len());
+    key.extend_from_slice(request.method().as_str().as_bytes());
+    key.push(0);
+    key.extend_from_slice(request.uri().path().as_bytes());
+    key.push(0);
+    key.extend_from_slice(request.uri().query().unwrap_or_default().as_bytes());
+    for name in [
+        header::ACCEPT,
+        header::ACCEPT_ENCODING,
+        header::ACCEPT_LANGUAGE,
+        header::CONTENT_TYPE,
+    ] {
+        key.push(0);
+        if let Some(value) = request.headers().get(&name) {
+            key.extend_from_slice(value.as_bytes());
+        }
+    }
+    key.push(0);
+    key.extend_from_slice(body);
+    key
+}
+
+fn etag_matches(request_headers: &HeaderMap, etag: Option<&HeaderValue>) -> bool {
+    let (Some(etag), Some(header)) = (
+        etag.and_then(|value| value.to_str().ok()),
+        request_headers
+            .get(header::IF_NONE_MATCH)
+            .and_then(|value| value.to_str().ok()),
+    ) else {
+        return false;
+    };
+    header
+        .split(',')
+        .map(|tag| tag.trim().trim_start_matches("W/"))
+        .any(|tag| tag == etag.trim_start_matches("W/") || tag == "*")
+}
+
+fn answer(entry: &Entry, request_headers: &HeaderMap) -> Response {
+    if etag_matches(request_headers, entry.headers.get(header::ETAG)) {
+        let mut response = StatusCode::NOT_MODIFIED.into_response();
+        for name in [header::ETAG, header::CACHE_CONTROL, header::VARY] {
+            if let Some(value) = entry.headers.get(&name) {
+                response.headers_mut().insert(name, value.clone());
+            }
+        }
+        return response;
+    }
+    let mut response = Response::new(Body::from(entry.body.clone()));
+    *response.status_mut() = entry.status;
+    *response.headers_mut() = entry.headers.clone();
+    response
+}
+
+/// The middleware: answers from the cache, or runs the handler and keeps what it marked
+/// [`Shareable`].
+pub async fn middleware(
+    State(cache): State<Arc<ResponseCache>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if !cache.enabled()
+        || !cacheable_path(request.method(), request.uri().path())
+        || request.headers().contains_key(header::AUTHORIZATION)
+    {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    let body = if parts.method == Method::POST {
+        let declared = parts
+            .headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.parse::<usize>().ok());
+        if declared.is_none_or(|length| length > MAX_KEY_BODY) {
+            return next.run(Request::from_parts(parts, body)).await;
+        }
+        match axum::body::to_bytes(body, MAX_KEY_BODY).await {
+            Ok(bytes) => bytes,
+            Err(_) => {
+                return (
+                    StatusCode::BAD_REQUEST,
+                    "the request body could not be read",
+                )
+                    .into_response();
+            }
+        }
+    } else {
+        Bytes::new()
+    };
+    let mut request = Request::from_parts(parts, Body::from(body.clone()));
+    let key = key(&request, &body);
+    if let Some(entry) = cache.get(&key) {
+        cache.hits.fetch_add(1, Ordering::Relaxed);
+        return answer(&entry, request.headers());
+    }
+    cache.misses.fetch_add(1, Ordering::Relaxed);
+    let epoch = cache.epoch.load(Ordering::SeqCst);
+    // Ask for the full response, so that it can be kept; the 304 is decided here.
+    let validators = request.headers_mut().remove(header::IF_NONE_MATCH);
+    let response = next.run(request).await;
+    if response.status() != StatusCode::OK || response.extensions().get::<Shareable>().is_none() {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let entry = Entry {
+        status: parts.status,
+        headers: parts.headers,
+        body: bytes,
+    };
+    let mut request_headers = HeaderMap::new();
+    if let Some(value) = validators {
+        request_headers.insert(header::IF_NONE_MATCH, value);
+    }
+    let response = answer(&entry, &request_headers);
+    cache.put(key, entry, epoch);
+    response
+}

@@ -1,0 +1,273 @@
+//! The rendered-response cache: anonymous repeated reads run no SQL, a write shows at once on
+//! the node that made it and within a second on another node, a scheduled article appears when
+//! due without any write, and nothing a signed-in caller sees is ever given to anyone else.
+
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use entities::enums::{ArticleStatus, UserRole};
+use newsdesk::ids::{self, Kind};
+use newsdesk_tests::fixtures::{self, ArticleSpec};
+use newsdesk_tests::{TestApp, TestResponse, db_test};
+use serde_json::{Value, json};
+
+const NEWS: &str = "{ articles(first: 10) { edges { node { slug title } } } }";
+
+async fn get(app: &TestApp, query: &str, token: Option<&str>, etag: Option<&str>) -> TestResponse {
+    let url = format!(
+        "/graphql?{}",
+        url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("query", query)
+            .finish()
+    );
+    let mut request = Request::builder()
+        .method(Method::GET)
+        .uri(url)
+        .header(header::ACCEPT, "application/json");
+    if let Some(token) = token {
+        request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+    }
+    if let Some(etag) = etag {
+        request = request.header(header::IF_NONE_MATCH, etag);
+    }
+    app.send(
+        request
+            .body(Body::empty())
+            .unwrap_or_else(|error| panic!("{error}")),
+    )
+    .await
+}
+
+fn slugs(response: &TestResponse) -> Vec<String> {
+    let body = response.json();
+    body["data"]["articles"]["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no list: {body}"))
+        .iter()
+        .map(|edge| edge["node"]["slug"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+fn titles(response: &TestResponse) -> Vec<String> {
+    let body = response.json();
+    body["data"]["articles"]["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no list: {body}"))
+        .iter()
+        .map(|edge| {
+            edge["node"]["title"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect()
+}
+
+async fn metric(app: &TestApp, name: &str) -> u64 {
+    let request = Request::builder()
+        .uri("/metrics")
+        .body(Body::empty())
+        .unwrap_or_else(|error| panic!("{error}"));
+    let text = String::from_utf8(app.send(request).await.body).unwrap_or_default();
+    text.lines()
+        .find_map(|line| line.strip_prefix(&format!("{name} ")))
+        .and_then(|value| value.parse().ok())
+        .unwrap_or_else(|| panic!("no {name} in {text}"))
+}
+
+/// Asks until an answer comes from the cache (the cache starts serving once it has worked out
+/// when the clock next changes answers, a moment after start or after a write).
+async fn warm(app: &TestApp, query: &str) -> TestResponse {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let hits = metric(app, "newsdesk_response_cache_hits_total").await;
+        let response = get(app, query, None, None).await;
+        if metric(app, "newsdesk_response_cache_hits_total").await > hits {
+            return response;
+        }
+        assert!(Instant::now() < deadline, "the cache never served {query}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn published_articles(app: &TestApp, count: i64) {
+    let section = fixtures::section(app.db(), "news", None).await;
+    for n in 1..=count {
+        fixtures::article(
+            app.db(),
+            ArticleSpec::published(&format!("story-{n}"), section, n),
+        )
+        .await;
+    }
+}
+
+async fn rename(app: &TestApp, token: &str, id: i64, title: &str) {
+    let current = app
+        .query_as(
+            token,
+            "query($slug: String!) { article(slug: $slug) { version } }",
+            json!({ "slug": format!("story-{id}") }),
+        )
+        .await;
+    app.query_as(
+        token,
+        "mutation($input: UpdateArticleInput!) { updateArticle(input: $input) { article { title } } }",
+        json!({ "input": {
+            "id": ids::encode(Kind::Article, id),
+            "version": current["article"]["version"],
+            "title": title,
+        } }),
+    )
+    .await;
+}
+
+db_test!(async fn repeated_anonymous_reads_run_no_sql_and_a_write_shows_at_once(app) {
+    published_articles(&app, 3).await;
+    let editor = app.user(UserRole::Editor).await;
+    let first = warm(&app, NEWS).await;
+    assert_eq!(slugs(&first), ["story-1", "story-2", "story-3"]);
+
+    // A hit: the same bytes, no SQL; with the ETag, a 304, no SQL either.
+    let before = app.statements();
+    let again = get(&app, NEWS, None, None).await;
+    assert_eq!(again.body, first.body);
+    let etag = again.header("etag").unwrap_or_else(|| panic!("no ETag"));
+    let not_modified = get(&app, NEWS, None, Some(&etag)).await;
+    assert_eq!(not_modified.status, StatusCode::NOT_MODIFIED);
+    assert_eq!(not_modified.header("etag").as_deref(), Some(etag.as_str()));
+    assert_eq!(app.statements(), before, "cache hits ran SQL");
+
+    // Anonymous POSTs of a query are cached the same way.
+    app.post_graphql(NEWS, json!({})).await;
+    let before = app.statements();
+    let posted = app.post_graphql(NEWS, json!({})).await;
+    assert_eq!(posted.status, StatusCode::OK);
+    assert_eq!(app.statements(), before, "a repeated anonymous POST ran SQL");
+
+    // A write through the API is visible to the very next anonymous read on this node.
+    rename(&app, &editor.token, 2, "A new headline").await;
+    let after = get(&app, NEWS, None, None).await;
+    assert_eq!(titles(&after)[1], "A new headline");
+    let posted = app.post_graphql(NEWS, json!({})).await;
+    assert!(String::from_utf8_lossy(&posted.body).contains("A new headline"));
+    // The old ETag no longer matches.
+    assert_eq!(get(&app, NEWS, None, Some(&etag)).await.status, StatusCode::OK);
+
+    // REST reads are cached and invalidated the same way.
+    let rest = || async {
+        let request = Request::builder()
+            .uri("/api/v1/articles?limit=5")
+            .body(Body::empty())
+            .unwrap_or_else(|error| panic!("{error}"));
+        app.send(request).await
+    };
+    rest().await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    rest().await;
+    let before = app.statements();
+    let cached = rest().await;
+    assert_eq!(cached.status, StatusCode::OK);
+    assert_eq!(app.statements(), before, "a repeated REST read ran SQL");
+    rename(&app, &editor.token, 1, "Another headline").await;
+    assert!(String::from_utf8_lossy(&rest().await.body).contains("Another headline"));
+});
+
+db_test!(async fn another_node_shows_a_write_within_a_second(app) {
+    published_articles(&app, 2).await;
+    let editor = app.user(UserRole::Editor).await;
+    let other = app.another_node().await;
+    let before = warm(&other, NEWS).await;
+    assert_eq!(titles(&before)[0], "Title of story-1");
+
+    rename(&app, &editor.token, 1, "Written on the first node").await;
+    let written = Instant::now();
+    loop {
+        let seen = get(&other, NEWS, None, None).await;
+        if titles(&seen)[0] == "Written on the first node" {
+            break;
+        }
+        assert!(
+            written.elapsed() < Duration::from_secs(1),
+            "the other node still served the old title after a second"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+});
+
+db_test!(async fn a_scheduled_article_appears_when_due_without_any_write(app) {
+    published_articles(&app, 1).await;
+    let editor = app.user(UserRole::Editor).await;
+    let section = fixtures::section(app.db(), "later", None).await;
+    let mut spec = ArticleSpec::published("story-2", section, 0);
+    spec.status = ArticleStatus::Draft;
+    spec.published_at = None;
+    let draft = fixtures::article(app.db(), spec).await;
+    let due = chrono::Utc::now() + chrono::Duration::milliseconds(1_500);
+    app.query_as(
+        &editor.token,
+        "mutation($id: ID!, $at: DateTime) { publishArticle(id: $id, at: $at) { article { status } } }",
+        json!({ "id": ids::encode(Kind::Article, draft), "at": due.to_rfc3339() }),
+    )
+    .await;
+    let before = warm(&app, NEWS).await;
+    assert_eq!(slugs(&before), ["story-1"], "not yet due");
+    let wait = (due - chrono::Utc::now()).to_std().unwrap_or_default();
+    tokio::time::sleep(wait + Duration::from_millis(50)).await;
+    let after = get(&app, NEWS, None, None).await;
+    assert_eq!(slugs(&after), ["story-2", "story-1"], "due, and served at once");
+    // And later, once the cache serves again, never the answer from before.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let later = warm(&app, NEWS).await;
+    assert_eq!(slugs(&later), ["story-2", "story-1"], "an answer from before was kept");
+});
+
+db_test!(async fn a_signed_in_callers_response_is_never_given_to_anyone_else(app) {
+    published_articles(&app, 1).await;
+    let section = fixtures::section(app.db(), "drafts", None).await;
+    let mut spec = ArticleSpec::published("secret-draft", section, 0);
+    spec.status = ArticleStatus::Draft;
+    spec.published_at = None;
+    let draft = fixtures::article(app.db(), spec).await;
+    let editor = app.user(UserRole::Editor).await;
+
+    // The editor asks first, then everyone else, then the editor again.
+    let private = get(&app, NEWS, Some(&editor.token), None).await;
+    assert!(slugs(&private).contains(&"secret-draft".to_owned()));
+    assert!(private.header("cache-control").unwrap_or_default().starts_with("private"));
+    let public = warm(&app, NEWS).await;
+    assert_eq!(slugs(&public), ["story-1"]);
+    let hits = metric(&app, "newsdesk_response_cache_hits_total").await;
+    let private_again = get(&app, NEWS, Some(&editor.token), None).await;
+    assert!(slugs(&private_again).contains(&"secret-draft".to_owned()));
+    assert_eq!(
+        metric(&app, "newsdesk_response_cache_hits_total").await,
+        hits,
+        "a signed-in request was answered from the shared cache"
+    );
+    for _ in 0..3 {
+        assert_eq!(slugs(&get(&app, NEWS, None, None).await), ["story-1"]);
+    }
+
+    // A preview link's answer is private and never kept: when the article is gone, so is it.
+    let token = app
+        .query_as(
+            &editor.token,
+            "mutation($id: ID!) { createPreviewToken(articleId: $id) { token } }",
+            json!({ "id": ids::encode(Kind::Article, draft) }),
+        )
+        .await["createPreviewToken"]["token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let preview = format!("{{ articlePreview(token: \"{token}\") {{ slug }} }}");
+    for _ in 0..2 {
+        let response = get(&app, &preview, None, None).await;
+        let body: Value = response.json();
+        assert_eq!(body["data"]["articlePreview"]["slug"], json!("secret-draft"), "{body}");
+        assert!(response.header("cache-control").unwrap_or_default().starts_with("private"));
+    }
+    let before = app.statements();
+    get(&app, &preview, None, None).await;
+    assert!(app.statements() > before, "a preview was served from the shared cache");
+});
