@@ -12,7 +12,7 @@ mod subscription;
 pub mod types;
 mod webhook_types;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::Hash;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -78,6 +78,8 @@ pub struct RequestContext {
     /// Set by the first `login` of an HTTP request (shared by every operation of a batch), so
     /// that aliases and batches cannot try several passwords at once.
     pub login_tried: Arc<AtomicBool>,
+    /// Keys already prefetched, per key type, so that a prefetch never fetches a key twice.
+    prefetched: std::sync::Mutex<HashMap<std::any::TypeId, Box<dyn std::any::Any + Send>>>,
 }
 
 impl RequestContext {
@@ -98,6 +100,7 @@ impl RequestContext {
             client,
             login_tried,
             preferred_locale: None,
+            prefetched: std::sync::Mutex::default(),
         }
     }
 }
@@ -129,6 +132,50 @@ where
     Loaders: Loader<K, Error = Arc<AppError>>,
 {
     request(ctx)?.loader.load_many(keys).await.gql()
+}
+
+/// Loads many values at once, straight from the loader (no batching window to wait for), and
+/// keeps them in the request's cache for the resolvers. For prefetching, where every key is
+/// known up front; resolvers use [`load_many`], which batches across sibling fields.
+pub(crate) async fn prefetch_many<K>(
+    ctx: &Context<'_>,
+    keys: Vec<K>,
+) -> async_graphql::Result<HashMap<K, <Loaders as Loader<K>>::Value>>
+where
+    K: Send + Sync + Hash + Eq + Clone + 'static,
+    Loaders: Loader<K, Error = Arc<AppError>>,
+{
+    let request = request(ctx)?;
+    let (fresh, known): (Vec<K>, Vec<K>) = {
+        let mut prefetched = request
+            .prefetched
+            .lock()
+            .map_err(|_| AppError::Internal("prefetch state poisoned".into()).to_graphql())?;
+        let entry = prefetched
+            .entry(std::any::TypeId::of::<K>())
+            .or_insert_with(|| Box::new(HashSet::<K>::new()));
+        match entry.downcast_mut::<HashSet<K>>() {
+            Some(seen) => keys.into_iter().partition(|key| seen.insert(key.clone())),
+            None => (keys, Vec::new()),
+        }
+    };
+    let mut values = HashMap::new();
+    if !fresh.is_empty() {
+        values = request.loader.loader().load(&fresh).await.gql()?;
+        request
+            .loader
+            .feed_many(
+                values
+                    .iter()
+                    .map(|(key, value)| (key.clone(), value.clone())),
+            )
+            .await;
+    }
+    if !known.is_empty() {
+        // Already in the cache: answered without a statement.
+        values.extend(request.loader.load_many(known).await.gql()?);
+    }
+    Ok(values)
 }
 
 /// The error for a row that a foreign key promises but the database did not return.

@@ -271,3 +271,36 @@ db_test!(async fn a_signed_in_callers_response_is_never_given_to_anyone_else(app
     get(&app, &preview, None, None).await;
     assert!(app.statements() > before, "a preview was served from the shared cache");
 });
+
+db_test!(async fn list_totals_are_counted_once_until_the_list_changes(app) {
+    published_articles(&app, 3).await;
+    let editor = app.user(UserRole::Editor).await;
+    let total = |first: i64| {
+        let app = &app;
+        async move {
+            let before = app.statements();
+            let data = app
+                .query(
+                    "query($first: Int) { articles(first: $first) { totalCount edges { node { slug } } } }",
+                    json!({ "first": first }),
+                )
+                .await;
+            (data["articles"]["totalCount"].as_u64().unwrap_or(0), app.statements() - before)
+        }
+    };
+    warm(&app, NEWS).await;
+    // Different pages (different responses), one count.
+    let (count, first_statements) = total(1).await;
+    assert_eq!(count, 3);
+    let (count, second_statements) = total(2).await;
+    assert_eq!(count, 3);
+    assert_eq!(second_statements + 1, first_statements, "the total was counted again");
+    // A change through the API is counted at once.
+    app.query_as(
+        &editor.token,
+        "mutation($id: ID!) { unpublishArticle(id: $id) { article { status } } }",
+        json!({ "id": ids::encode(Kind::Article, 3) }),
+    )
+    .await;
+    assert_eq!(total(3).await.0, 2);
+});

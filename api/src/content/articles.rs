@@ -191,6 +191,22 @@ pub async fn count<C: ConnectionTrait>(
     Ok(select(db, viewer, filter).await?.count(db).await?)
 }
 
+/// [`count`], kept in the response cache for anonymous callers (the same invalidation rules
+/// apply: writes, the change log, scheduled publications).
+pub async fn count_shared<C: ConnectionTrait>(
+    db: &C,
+    viewer: &Viewer,
+    filter: &ArticleFilter,
+    cache: &crate::http::response_cache::ResponseCache,
+) -> AppResult<u64> {
+    if viewer.identity().is_some() {
+        return count(db, viewer, filter).await;
+    }
+    cache
+        .count(format!("articles {filter:?}"), count(db, viewer, filter))
+        .await
+}
+
 /// The visible article with this slug; without a locale, the English one is preferred.
 pub async fn find_by_slug<C: ConnectionTrait>(
     db: &C,

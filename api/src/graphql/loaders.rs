@@ -31,6 +31,41 @@ pub fn request_loader(db: DatabaseConnection, viewer: Viewer) -> DataLoader<Load
     )
 }
 
+/// Values that have an "empty" answer for a key with no rows.
+trait FillMissing<K> {
+    fn fill(&mut self, keys: &[K]);
+}
+
+impl<K: Copy + Eq + std::hash::Hash, T> FillMissing<K> for HashMap<K, Vec<T>> {
+    fn fill(&mut self, keys: &[K]) {
+        for key in keys {
+            self.entry(*key).or_default();
+        }
+    }
+}
+
+macro_rules! single_values {
+    ($($model:ty),*) => {$(
+        impl<K> FillMissing<K> for HashMap<K, $model> {
+            fn fill(&mut self, _keys: &[K]) {}
+        }
+    )*};
+}
+
+single_values!(
+    article::Model,
+    media::Model,
+    tag::Model,
+    institution::Model,
+    person::Model,
+    position::Model,
+    agreement::Model
+);
+
+fn fill_missing<K>(values: &mut impl FillMissing<K>, keys: &[K]) {
+    values.fill(keys);
+}
+
 macro_rules! loader {
     ($(#[$meta:meta])* $key:ident => $value:ty, |$db:ident, $viewer:ident, $ids:ident| $body:expr) => {
         $(#[$meta])*
@@ -46,7 +81,11 @@ macro_rules! loader {
                 let ($db, $viewer) = (&self.db, &self.viewer);
                 let $ids: Vec<i64> = keys.iter().map(|key| key.0).collect();
                 let rows = $body.await.map_err(Arc::new)?;
-                Ok(rows.into_iter().map(|(id, value)| ($key(id), value)).collect())
+                let mut values: HashMap<$key, $value> =
+                    rows.into_iter().map(|(id, value)| ($key(id), value)).collect();
+                // A list with no rows is an answer too: cache it, so no resolver asks again.
+                fill_missing(&mut values, keys);
+                Ok(values)
             }
         }
     };

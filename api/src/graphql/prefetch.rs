@@ -15,7 +15,7 @@ use super::loaders::{
     PersonById, PositionsAt, PositionsOfPerson, SignatoriesOf, SuccessorsOf, TagsOf,
     TranslationGroup,
 };
-use super::{load, load_many, request};
+use super::{prefetch_many, request};
 
 fn unique(ids: impl IntoIterator<Item = i64>) -> Vec<i64> {
     let mut seen = HashSet::new();
@@ -35,7 +35,7 @@ pub fn articles<'a>(
         }
         let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
         if look.field("section").exists() || look.field("breadcrumb").exists() {
-            load(ctx, AllSections).await?;
+            prefetch_many(ctx, vec![AllSections]).await?;
         }
         let byline = look.field("byline");
         let byline_text = byline.field("text").exists();
@@ -44,17 +44,17 @@ pub fn articles<'a>(
             institutions(ctx, byline.field("institution"), units).await?;
         }
         if byline.field("authors").exists() || byline_text {
-            let links = load_many(ctx, ids.iter().map(|id| AuthorsOf(*id)).collect()).await?;
+            let links = prefetch_many(ctx, ids.iter().map(|id| AuthorsOf(*id)).collect()).await?;
             let people_ids = unique(links.values().flatten().map(|link| link.person_id));
             people(ctx, byline.field("authors"), people_ids).await?;
         }
         if look.field("media").exists() {
-            load_many(ctx, ids.iter().map(|id| MediaOf(*id)).collect()).await?;
+            prefetch_many(ctx, ids.iter().map(|id| MediaOf(*id)).collect()).await?;
         }
         let mentions = look.field("mentionedPeople");
         if mentions.exists() {
             let links =
-                load_many(ctx, ids.iter().map(|id| PeopleMentionedIn(*id)).collect()).await?;
+                prefetch_many(ctx, ids.iter().map(|id| PeopleMentionedIn(*id)).collect()).await?;
             if mentions.field("person").exists() {
                 let people_ids = unique(links.values().flatten().map(|link| link.person_id));
                 people(ctx, mentions.field("person"), people_ids).await?;
@@ -62,7 +62,7 @@ pub fn articles<'a>(
         }
         let mentioned = look.field("mentionedInstitutions");
         if mentioned.exists() {
-            let links = load_many(
+            let links = prefetch_many(
                 ctx,
                 ids.iter().map(|id| InstitutionsMentionedIn(*id)).collect(),
             )
@@ -73,23 +73,23 @@ pub fn articles<'a>(
         let related = look.field("relatedAgreements");
         if related.exists() {
             let links =
-                load_many(ctx, ids.iter().map(|id| AgreementsOfArticle(*id)).collect()).await?;
+                prefetch_many(ctx, ids.iter().map(|id| AgreementsOfArticle(*id)).collect()).await?;
             let agreement_ids = unique(links.values().flatten().map(|link| link.agreement_id));
             agreements(ctx, related, agreement_ids).await?;
         }
         if look.field("tags").exists() {
-            load_many(ctx, ids.iter().map(|id| TagsOf(*id)).collect()).await?;
+            prefetch_many(ctx, ids.iter().map(|id| TagsOf(*id)).collect()).await?;
         }
         if look.field("translations").exists() {
             let groups = unique(
                 rows.iter()
                     .map(|row| row.translation_of_id.unwrap_or(row.id)),
             );
-            load_many(ctx, groups.into_iter().map(TranslationGroup).collect()).await?;
+            prefetch_many(ctx, groups.into_iter().map(TranslationGroup).collect()).await?;
         }
         if look.field("translationOf").exists() {
             let originals = unique(rows.iter().filter_map(|row| row.translation_of_id));
-            load_many(ctx, originals.into_iter().map(ArticleById).collect()).await?;
+            prefetch_many(ctx, originals.into_iter().map(ArticleById).collect()).await?;
         }
         Ok(())
     })
@@ -105,11 +105,11 @@ pub fn people<'a>(
         if ids.is_empty() {
             return Ok(());
         }
-        load_many(ctx, ids.iter().map(|id| PersonById(*id)).collect()).await?;
+        prefetch_many(ctx, ids.iter().map(|id| PersonById(*id)).collect()).await?;
         let positions = look.field("positions");
         if positions.exists() {
             let rows =
-                load_many(ctx, ids.iter().map(|id| PositionsOfPerson(*id)).collect()).await?;
+                prefetch_many(ctx, ids.iter().map(|id| PositionsOfPerson(*id)).collect()).await?;
             if positions.field("institution").exists() {
                 let institution_ids = unique(rows.values().flatten().map(|row| row.institution_id));
                 institutions(ctx, positions.field("institution"), institution_ids).await?;
@@ -138,7 +138,7 @@ pub fn institutions<'a>(
         if ids.is_empty() {
             return Ok(());
         }
-        let rows = load_many(ctx, ids.iter().map(|id| InstitutionById(*id)).collect()).await?;
+        let rows = prefetch_many(ctx, ids.iter().map(|id| InstitutionById(*id)).collect()).await?;
         let parent = look.field("parent");
         if parent.exists() {
             let parents = unique(rows.values().filter_map(|row| row.parent_id));
@@ -147,7 +147,7 @@ pub fn institutions<'a>(
         let children = look.field("children");
         if children.exists() {
             let groups =
-                load_many(ctx, ids.iter().map(|id| InstitutionChildren(*id)).collect()).await?;
+                prefetch_many(ctx, ids.iter().map(|id| InstitutionChildren(*id)).collect()).await?;
             let rows: Vec<_> = groups.into_values().flatten().collect();
             let child_ids = unique(rows.iter().map(|row| row.id));
             feed_institutions(ctx, rows).await?;
@@ -156,7 +156,8 @@ pub fn institutions<'a>(
         let people_look = look.field("people");
         let positions = look.field("positions");
         if people_look.exists() || positions.exists() {
-            let groups = load_many(ctx, ids.iter().map(|id| PositionsAt(*id)).collect()).await?;
+            let groups =
+                prefetch_many(ctx, ids.iter().map(|id| PositionsAt(*id)).collect()).await?;
             let people_ids = unique(groups.values().flatten().map(|row| row.person_id));
             let person_look = if people_look.exists() {
                 people_look
@@ -181,16 +182,17 @@ pub fn agreements<'a>(
         if ids.is_empty() {
             return Ok(());
         }
-        let rows = load_many(ctx, ids.iter().map(|id| AgreementById(*id)).collect()).await?;
+        let rows = prefetch_many(ctx, ids.iter().map(|id| AgreementById(*id)).collect()).await?;
         let parties = look.field("parties");
         if parties.exists() {
-            let groups = load_many(ctx, ids.iter().map(|id| PartiesOf(*id)).collect()).await?;
+            let groups = prefetch_many(ctx, ids.iter().map(|id| PartiesOf(*id)).collect()).await?;
             let institution_ids = unique(groups.values().flatten().map(|row| row.institution_id));
             institutions(ctx, parties.field("institution"), institution_ids).await?;
         }
         let signatories = look.field("signatories");
         if signatories.exists() {
-            let groups = load_many(ctx, ids.iter().map(|id| SignatoriesOf(*id)).collect()).await?;
+            let groups =
+                prefetch_many(ctx, ids.iter().map(|id| SignatoriesOf(*id)).collect()).await?;
             let people_ids = unique(groups.values().flatten().map(|row| row.person_id));
             people(ctx, signatories.field("person"), people_ids).await?;
             let institution_ids = unique(
@@ -208,7 +210,8 @@ pub fn agreements<'a>(
         }
         let successors = look.field("successors");
         if successors.exists() || look.field("status").exists() {
-            let groups = load_many(ctx, ids.iter().map(|id| SuccessorsOf(*id)).collect()).await?;
+            let groups =
+                prefetch_many(ctx, ids.iter().map(|id| SuccessorsOf(*id)).collect()).await?;
             let rows: Vec<agreement::Model> = groups.into_values().flatten().collect();
             let next_ids = unique(rows.iter().map(|row| row.id));
             let loader = &request(ctx)?.loader;

@@ -59,7 +59,12 @@ impl Entry {
 struct Entries {
     map: HashMap<Vec<u8>, Arc<Entry>>,
     bytes: usize,
+    /// Public list totals by list, kept under the same rules as responses.
+    counts: HashMap<String, u64>,
 }
+
+/// Most list totals kept at once.
+const MAX_COUNTS: usize = 10_000;
 
 /// The cache of one node.
 pub struct ResponseCache {
@@ -113,7 +118,40 @@ impl ResponseCache {
         if let Ok(mut entries) = self.entries.write() {
             entries.map.clear();
             entries.bytes = 0;
+            entries.counts.clear();
         }
+    }
+
+    /// The public total of the list named `key`, from the cache or from `compute` (counting a
+    /// long list is the slowest part of a first page).
+    pub async fn count<E>(
+        &self,
+        key: String,
+        compute: impl Future<Output = Result<u64, E>>,
+    ) -> Result<u64, E> {
+        if self.enabled() && self.fresh() {
+            let cached = self
+                .entries
+                .read()
+                .ok()
+                .and_then(|entries| entries.counts.get(&key).copied());
+            if let Some(count) = cached {
+                return Ok(count);
+            }
+        }
+        let epoch = self.epoch.load(Ordering::SeqCst);
+        let count = compute.await?;
+        if self.enabled()
+            && let Ok(mut entries) = self.entries.write()
+            && self.epoch.load(Ordering::SeqCst) == epoch
+            && self.fresh()
+        {
+            if entries.counts.len() >= MAX_COUNTS {
+                entries.counts.clear();
+            }
+            entries.counts.insert(key, count);
+        }
+        Ok(count)
     }
 
     fn fresh(&self) -> bool {

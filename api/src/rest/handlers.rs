@@ -328,7 +328,7 @@ pub async fn list_articles(
         let (filter, order) = article_filter(&state, &params).await?;
         let rows = articles::list(db, &viewer, &filter, order, &page.args()?).await?;
         let (next_cursor, previous_cursor) = cursors(&rows);
-        let total_count = articles::count(db, &viewer, &filter).await?;
+        let total_count = articles::count_shared(db, &viewer, &filter, &state.cache).await?;
         let items =
             views::article_views(db, rows.items.iter().map(|(_, row)| row.clone()).collect())
                 .await?;

@@ -30,7 +30,9 @@ impl ListTotal {
         let request = request(ctx)?;
         let db = &request.db;
         match self {
-            ListTotal::Articles(filter) => articles::count(db, &request.viewer, filter).await,
+            ListTotal::Articles(filter) => {
+                articles::count_shared(db, &request.viewer, filter, &request.app.cache).await
+            }
             ListTotal::Institutions(filter) => institutions::count(db, filter).await,
             ListTotal::People => people::count(db).await,
             ListTotal::Agreements(filter) => agreements::count(db, filter).await,
