@@ -22,7 +22,9 @@ use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
     TextAnalyzer,
 };
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term, doc};
+use tantivy::{
+    DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term, doc,
+};
 
 use crate::content::markdown;
 use crate::error::{AppError, AppResult};
@@ -77,6 +79,36 @@ pub struct Hit {
     pub title_html: String,
     /// A fragment of the text with the matched words in `<b>`.
     pub snippet_html: String,
+    /// Where the document sits in the searcher that found it.
+    address: DocAddress,
+}
+
+/// The hits of one search, and what it takes to highlight them: highlighting reads and
+/// tokenizes each document, so it is done only for the hits shown.
+pub struct Found {
+    /// The hits, best first, without highlights.
+    pub hits: Vec<Hit>,
+    searcher: Searcher,
+    titles: Vec<SnippetGenerator>,
+    bodies: Vec<SnippetGenerator>,
+}
+
+impl Found {
+    /// Fills in the hit's highlighted title and snippet.
+    pub fn highlight(&self, hit: &mut Hit) -> AppResult<()> {
+        let document: TantivyDocument = self.searcher.doc(hit.address).map_err(internal)?;
+        let best = |generators: &[SnippetGenerator]| {
+            generators
+                .iter()
+                .map(|generator| generator.snippet_from_doc(&document))
+                .max_by_key(|snippet| snippet.highlighted().len())
+                .map(|snippet| snippet.to_html())
+                .unwrap_or_default()
+        };
+        hit.title_html = best(&self.titles);
+        hit.snippet_html = best(&self.bodies);
+        Ok(())
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -186,7 +218,11 @@ impl SearchIndex {
             }
         };
         register_tokenizers(&index);
-        let writer = index.writer(50_000_000).map_err(internal)?;
+        // One indexing thread with a 20 MB arena: the follower indexes a few changes at a time, and
+        // the arena counts against the node's memory (50 MB over two threads cost 70 MB of RSS).
+        let writer = index
+            .writer_with_num_threads(1, 20_000_000)
+            .map_err(internal)?;
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -444,7 +480,7 @@ impl SearchIndex {
 
     /// The best `limit` hits for `query` among `kinds` (all when empty). Any text is accepted: it
     /// is read leniently, never as an error, except when empty or over [`MAX_QUERY`] characters.
-    pub fn search(&self, query: &str, kinds: &[SearchKind], limit: usize) -> AppResult<Vec<Hit>> {
+    pub fn search(&self, query: &str, kinds: &[SearchKind], limit: usize) -> AppResult<Found> {
         let cleaned: String = query
             .chars()
             .map(|c| if c.is_control() { ' ' } else { c })
@@ -513,23 +549,21 @@ impl SearchIndex {
             let (Some(kind), Some(id)) = (kind, id) else {
                 continue;
             };
-            let best = |generators: &[SnippetGenerator]| {
-                generators
-                    .iter()
-                    .map(|generator| generator.snippet_from_doc(&document))
-                    .max_by_key(|snippet| snippet.highlighted().len())
-                    .map(|snippet| snippet.to_html())
-                    .unwrap_or_default()
-            };
             hits.push(Hit {
                 kind,
                 id,
                 score,
-                title_html: best(&title_snippets),
-                snippet_html: best(&body_snippets),
+                title_html: String::new(),
+                snippet_html: String::new(),
+                address,
             });
         }
-        Ok(hits)
+        Ok(Found {
+            hits,
+            searcher,
+            titles: title_snippets,
+            bodies: body_snippets,
+        })
     }
 }
 
@@ -647,7 +681,8 @@ pub async fn visible_hits<C: sea_orm::ConnectionTrait>(
 
     // Ask for more than the page: some hits may be invisible to this caller.
     let wanted = offset + first + 1;
-    let hits = index.search(query, kinds, (wanted * 2 + 20).max(500))?;
+    let found = index.search(query, kinds, (wanted * 2 + 20).max(500))?;
+    let hits = &found.hits;
     let ids = |kind: SearchKind| {
         hits.iter()
             .filter(|hit| hit.kind == kind)
@@ -668,7 +703,8 @@ pub async fn visible_hits<C: sea_orm::ConnectionTrait>(
         entities.insert((SearchKind::Agreement, id), SyncEntity::Agreement(row));
     }
     let visible: Vec<VisibleHit> = hits
-        .into_iter()
+        .iter()
+        .cloned()
         .filter_map(|hit| {
             entities
                 .remove(&(hit.kind, hit.id))
@@ -678,11 +714,11 @@ pub async fn visible_hits<C: sea_orm::ConnectionTrait>(
         .collect();
     let has_more = visible.len() > offset + first;
     let facets = facets(&visible);
-    Ok((
-        visible.into_iter().skip(offset).take(first).collect(),
-        has_more,
-        facets,
-    ))
+    let mut page: Vec<VisibleHit> = visible.into_iter().skip(offset).take(first).collect();
+    for visible in &mut page {
+        found.highlight(&mut visible.hit)?;
+    }
+    Ok((page, has_more, facets))
 }
 
 /// Completions for a search box: names of people and institutions, then titles of articles the

@@ -117,7 +117,7 @@ pub(crate) async fn article_connection(
                 other => other,
             })
             .gql()?;
-        filter.ids = Some(hits.into_iter().map(|hit| hit.id).collect());
+        filter.ids = Some(hits.hits.into_iter().map(|hit| hit.id).collect());
     }
     narrow(&mut filter);
     let page = page_args(args.first, args.after, args.last, args.before);
