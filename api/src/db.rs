@@ -11,6 +11,25 @@ use sea_orm::{
 
 use crate::config::Config;
 
+/// Gives the query planner the shape of the data. Without statistics SQLite takes
+/// `status = 'published'` for a selective filter and walks that index for lookups by id: an
+/// article's translations took 130 ms at 100,000 articles, 0.1 ms with statistics. On SQLite a
+/// sampled `ANALYZE` (milliseconds) runs at every start-up; PostgreSQL's autovacuum keeps its own,
+/// and bulk loads run `VACUUM (ANALYZE)` themselves.
+pub async fn refresh_statistics(db: &DatabaseConnection) -> Result<(), DbErr> {
+    let sql = match db.get_database_backend() {
+        DatabaseBackend::Sqlite => "PRAGMA analysis_limit = 1000; ANALYZE;",
+        // Also sets the visibility map, so that counts read the indexes alone after a bulk load.
+        _ => {
+            "VACUUM (ANALYZE) articles, article_authors, article_people, article_institutions, \
+             article_agreements, article_tags, media, people, positions, institutions, \
+             agreements, agreement_parties, agreement_signatories, sections, tags, change_log"
+        }
+    };
+    db.execute_unprepared(sql).await?;
+    Ok(())
+}
+
 /// Begins a transaction that will write. On SQLite it takes the write lock at once (waiting for
 /// other writers as the busy timeout allows): a transaction that first reads and only then writes
 /// fails outright when another writer committed in between, so writers must start as writers.
@@ -87,7 +106,11 @@ impl Db {
 
     /// Applies every pending migration. Running it again does nothing.
     pub async fn migrate(&self) -> Result<(), DbErr> {
-        Migrator::up(&self.conn, None).await
+        Migrator::up(&self.conn, None).await?;
+        if self.conn.get_database_backend() == DatabaseBackend::Sqlite {
+            refresh_statistics(&self.conn).await?;
+        }
+        Ok(())
     }
 
     /// Number of migrations not yet applied.

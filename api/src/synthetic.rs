@@ -405,6 +405,7 @@ pub async fn load(db: &DatabaseConnection, articles: i64, seed: u64) -> Result<C
     if db.get_database_backend() == DatabaseBackend::Postgres {
         reset_sequences(db).await?;
     }
+    crate::db::refresh_statistics(db).await?;
     Ok(counts)
 }
 

@@ -304,3 +304,25 @@ db_test!(async fn list_totals_are_counted_once_until_the_list_changes(app) {
     .await;
     assert_eq!(total(3).await.0, 2);
 });
+
+db_test!(async fn identical_requests_arriving_together_are_rendered_once(app) {
+    published_articles(&app, 3).await;
+    warm(&app, NEWS).await;
+    let burst_query = "{ articles(first: 3) { edges { node { slug section { name } } } } }";
+    let before = app.statements();
+    let responses =
+        futures_util::future::join_all((0..8).map(|_| get(&app, burst_query, None, None))).await;
+    let burst = app.statements() - before;
+    for response in &responses {
+        assert_eq!(response.status, StatusCode::OK);
+        assert_eq!(response.body, responses[0].body);
+    }
+    assert_eq!(slugs(&responses[0]), ["story-1", "story-2", "story-3"]);
+    // What one rendering of the same shape costs.
+    let before = app.statements();
+    get(&app, "{ articles(first: 2) { edges { node { slug section { name } } } } }", None, None).await;
+    let one = app.statements() - before;
+    assert!(one > 0);
+    assert_eq!(burst, one, "eight identical requests at once were rendered more than once");
+    assert!(metric(&app, "newsdesk_response_cache_collapsed_total").await >= 7);
+});

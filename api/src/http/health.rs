@@ -37,6 +37,12 @@ pub async fn metrics(State(state): State<AppState>) -> impl axum::response::Into
             cache.invalidations,
         ),
         (
+            "newsdesk_response_cache_collapsed_total",
+            "counter",
+            "Requests that waited for an identical request being rendered.",
+            cache.collapsed,
+        ),
+        (
             "newsdesk_response_cache_entries",
             "gauge",
             "Responses held.",

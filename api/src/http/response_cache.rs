@@ -76,6 +76,10 @@ pub struct ResponseCache {
     capacity: usize,
     hits: AtomicU64,
     misses: AtomicU64,
+    /// Keys being rendered now: identical requests arriving meanwhile wait for that one response
+    /// rather than render it again (a burst on a story just published renders it once).
+    in_flight: std::sync::Mutex<HashMap<Vec<u8>, Arc<tokio::sync::Notify>>>,
+    collapsed: AtomicU64,
 }
 
 /// Counters for `/metrics`.
@@ -91,6 +95,8 @@ pub struct CacheStats {
     pub bytes: usize,
     /// Invalidations so far.
     pub invalidations: u64,
+    /// Requests that waited for an identical one being rendered instead of rendering.
+    pub collapsed: u64,
 }
 
 impl ResponseCache {
@@ -103,6 +109,8 @@ impl ResponseCache {
             capacity,
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
+            in_flight: std::sync::Mutex::default(),
+            collapsed: AtomicU64::new(0),
         }
     }
 
@@ -200,6 +208,7 @@ impl ResponseCache {
             entries,
             bytes,
             invalidations: self.epoch.load(Ordering::Relaxed),
+            collapsed: self.collapsed.load(Ordering::Relaxed),
         }
     }
 
@@ -408,6 +417,21 @@ pub async fn middleware(
         cache.hits.fetch_add(1, Ordering::Relaxed);
         return answer(&entry, request.headers());
     }
+    // The same request is being rendered: wait for it (once), then look again.
+    let leader = match cache.join_in_flight(&key) {
+        Some(done) => {
+            done.await;
+            if let Some(entry) = cache.get(&key) {
+                cache.collapsed.fetch_add(1, Ordering::Relaxed);
+                return answer(&entry, request.headers());
+            }
+            None
+        }
+        None => Some(InFlight {
+            cache: &cache,
+            key: key.clone(),
+        }),
+    };
     cache.misses.fetch_add(1, Ordering::Relaxed);
     let epoch = cache.epoch.load(Ordering::SeqCst);
     // Ask for the full response, so that it can be kept; the 304 is decided here.
@@ -431,5 +455,43 @@ pub async fn middleware(
     }
     let response = answer(&entry, &request_headers);
     cache.put(key, entry, epoch);
+    drop(leader);
     response
+}
+
+/// The request rendering a key; when it ends (however it ends), the requests waiting for it
+/// look in the cache again.
+struct InFlight<'a> {
+    cache: &'a ResponseCache,
+    key: Vec<u8>,
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut in_flight) = self.cache.in_flight.lock()
+            && let Some(done) = in_flight.remove(&self.key)
+        {
+            done.notify_waiters();
+        }
+    }
+}
+
+impl ResponseCache {
+    /// When a request for `key` is being rendered, a future that ends when it has; otherwise
+    /// `None`, and the caller is now the one rendering it.
+    fn join_in_flight(&self, key: &[u8]) -> Option<impl Future<Output = ()> + use<>> {
+        let mut in_flight = self.in_flight.lock().ok()?;
+        if let Some(done) = in_flight.get(key) {
+            let done = done.clone();
+            // Registered before the lock is released, so the wake-up cannot be missed.
+            let mut notified = Box::pin(done.notified_owned());
+            notified.as_mut().enable();
+            return Some(async move {
+                // Never wait long: a slow render should not hold the others hostage.
+                let _ = tokio::time::timeout(Duration::from_secs(5), notified).await;
+            });
+        }
+        in_flight.insert(key.to_vec(), Arc::new(tokio::sync::Notify::new()));
+        None
+    }
 }
