@@ -5,7 +5,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{IntoCondition, Order};
+use sea_orm::sea_query::Order;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     Select, Value,
@@ -196,7 +196,10 @@ where
     })
 }
 
-/// `(column, id) < (key, id0)` or `>`, spelled out so that both databases use the index.
+/// `(column, id) < (key, id0)` or `>`, spelled out portably, with a redundant bound on the column
+/// alone (`column <= key`) that gives the index a range to start from. Without it PostgreSQL
+/// walked the index from the top and filtered, and page 50 of the archive cost 30% more than
+/// page 1.
 fn keyset_condition<E: EntityTrait>(
     ordering: &Ordering<E>,
     key: SortKey,
@@ -204,13 +207,22 @@ fn keyset_condition<E: EntityTrait>(
     smaller: bool,
 ) -> Condition {
     let value: Value = key.into();
-    let (strictly, tie) = if smaller {
-        (ordering.column.lt(value.clone()), ordering.id.lt(id))
+    let (bound, strictly, tie) = if smaller {
+        (
+            ordering.column.lte(value.clone()),
+            ordering.column.lt(value.clone()),
+            ordering.id.lt(id),
+        )
     } else {
-        (ordering.column.gt(value.clone()), ordering.id.gt(id))
+        (
+            ordering.column.gte(value.clone()),
+            ordering.column.gt(value.clone()),
+            ordering.id.gt(id),
+        )
     };
-    Condition::any()
-        .add(strictly)
-        .add(Condition::all().add(ordering.column.eq(value)).add(tie))
-        .into_condition()
+    Condition::all().add(bound).add(
+        Condition::any()
+            .add(strictly)
+            .add(Condition::all().add(ordering.column.eq(value)).add(tie)),
+    )
 }
