@@ -39,29 +39,23 @@ async fn get(app: &TestApp, query: &str, token: Option<&str>, etag: Option<&str>
     .await
 }
 
-fn slugs(response: &TestResponse) -> Vec<String> {
+/// One field of every article in a list response.
+fn edge_field(response: &TestResponse, field: &str) -> Vec<String> {
     let body = response.json();
     body["data"]["articles"]["edges"]
         .as_array()
         .unwrap_or_else(|| panic!("no list: {body}"))
         .iter()
-        .map(|edge| edge["node"]["slug"].as_str().unwrap_or_default().to_owned())
+        .map(|edge| edge["node"][field].as_str().unwrap_or_default().to_owned())
         .collect()
 }
 
+fn slugs(response: &TestResponse) -> Vec<String> {
+    edge_field(response, "slug")
+}
+
 fn titles(response: &TestResponse) -> Vec<String> {
-    let body = response.json();
-    body["data"]["articles"]["edges"]
-        .as_array()
-        .unwrap_or_else(|| panic!("no list: {body}"))
-        .iter()
-        .map(|edge| {
-            edge["node"]["title"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned()
-        })
-        .collect()
+    edge_field(response, "title")
 }
 
 async fn metric(app: &TestApp, name: &str) -> u64 {
