@@ -139,6 +139,22 @@ db_test!(async fn repeated_anonymous_reads_run_no_sql_and_a_write_shows_at_once(
     assert_eq!(posted.status, StatusCode::OK);
     assert_eq!(app.statements(), before, "a repeated anonymous POST ran SQL");
 
+    // A mutation that changes no content (a failed login) leaves the cache alone.
+    let invalidations = metric(&app, "newsdesk_response_cache_invalidations_total").await;
+    app.post_graphql(
+        "mutation { login(email: \"nobody@example.org\", password: \"wrong password\") { accessToken } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        metric(&app, "newsdesk_response_cache_invalidations_total").await,
+        invalidations,
+        "a login emptied the cache"
+    );
+    let before = app.statements();
+    get(&app, NEWS, None, None).await;
+    assert_eq!(app.statements(), before, "the cache was not serving after a login");
+
     // A write through the API is visible to the very next anonymous read on this node.
     rename(&app, &editor.token, 2, "A new headline").await;
     let after = get(&app, NEWS, None, None).await;

@@ -31,43 +31,21 @@ pub fn request_loader(db: DatabaseConnection, viewer: Viewer) -> DataLoader<Load
     )
 }
 
-/// Values that have an "empty" answer for a key with no rows.
-trait FillMissing<K> {
-    fn fill(&mut self, keys: &[K]);
-}
-
-impl<K: Copy + Eq + std::hash::Hash, T> FillMissing<K> for HashMap<K, Vec<T>> {
-    fn fill(&mut self, keys: &[K]) {
-        for key in keys {
-            self.entry(*key).or_default();
-        }
-    }
-}
-
-macro_rules! single_values {
-    ($($model:ty),*) => {$(
-        impl<K> FillMissing<K> for HashMap<K, $model> {
-            fn fill(&mut self, _keys: &[K]) {}
-        }
-    )*};
-}
-
-single_values!(
-    article::Model,
-    media::Model,
-    tag::Model,
-    institution::Model,
-    person::Model,
-    position::Model,
-    agreement::Model
-);
-
-fn fill_missing<K>(values: &mut impl FillMissing<K>, keys: &[K]) {
-    values.fill(keys);
-}
-
+/// Declares a key type and its batch loader. For lists (`Vec<_>`), a key with no rows gets an
+/// empty list: that is an answer too, cached so that no resolver asks again.
 macro_rules! loader {
+    ($(#[$meta:meta])* $key:ident => Vec<$item:ty>, |$db:ident, $viewer:ident, $ids:ident| $body:expr) => {
+        loader!(@define $(#[$meta])* $key => Vec<$item>, |$db, $viewer, $ids| $body, |values, keys| {
+            for key in keys {
+                values.entry(*key).or_default();
+            }
+        });
+    };
     ($(#[$meta:meta])* $key:ident => $value:ty, |$db:ident, $viewer:ident, $ids:ident| $body:expr) => {
+        loader!(@define $(#[$meta])* $key => $value, |$db, $viewer, $ids| $body, |_values, _keys| {});
+    };
+    (@define $(#[$meta:meta])* $key:ident => $value:ty, |$db:ident, $viewer:ident, $ids:ident| $body:expr,
+     |$values:ident, $keys:ident| $fill:block) => {
         $(#[$meta])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         pub struct $key(pub i64);
@@ -81,11 +59,12 @@ macro_rules! loader {
                 let ($db, $viewer) = (&self.db, &self.viewer);
                 let $ids: Vec<i64> = keys.iter().map(|key| key.0).collect();
                 let rows = $body.await.map_err(Arc::new)?;
-                let mut values: HashMap<$key, $value> =
+                #[allow(unused_mut, reason = "only lists are filled in")]
+                let mut $values: HashMap<$key, $value> =
                     rows.into_iter().map(|(id, value)| ($key(id), value)).collect();
-                // A list with no rows is an answer too: cache it, so no resolver asks again.
-                fill_missing(&mut values, keys);
-                Ok(values)
+                let $keys = keys;
+                $fill
+                Ok($values)
             }
         }
     };

@@ -398,9 +398,13 @@ async fn run(
     context.preferred_locale = caller.locale;
     let request = request.data(context);
     let mut response = state.schema.execute(request).await;
-    if operation_type == OperationType::Mutation {
-        // The writer's own node shows the change at once.
-        state.cache.invalidate();
+    if operation_type == OperationType::Mutation && state.cache.enabled() {
+        // The writer's own node shows a change at once; mutations that change no content
+        // (`login`, tokens) leave the cache alone.
+        if let Err(error) = state.cache.observe_change_log(&state.db.conn).await {
+            tracing::warn!(%error, "response cache: cannot read the change log; dropping it");
+            state.cache.invalidate();
+        }
     }
     // Errors raised by the library itself (an argument that does not coerce, say) carry no code;
     // ours always do. Give theirs the code of a client error.

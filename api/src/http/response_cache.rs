@@ -7,7 +7,8 @@
 //! body and the headers responses vary on (`Accept`, `Accept-Encoding`, `Accept-Language`).
 //!
 //! Freshness. The whole cache is dropped ([`ResponseCache::invalidate`]):
-//! - at once on the node that wrote, after every mutation;
+//! - at once on the node that wrote, after every mutation that moved the change log (a login
+//!   does not);
 //! - on every node when the shared change log moves (checked every 200 ms), and when the node's
 //!   search index takes in changes;
 //! - when the clock reaches the next scheduled publication or the university's next midnight
@@ -80,7 +81,11 @@ pub struct ResponseCache {
     /// rather than render it again (a burst on a story just published renders it once).
     in_flight: std::sync::Mutex<HashMap<Vec<u8>, Arc<tokio::sync::Notify>>>,
     collapsed: AtomicU64,
+    /// The highest change-log sequence number seen ([`NOTHING_SEEN`] before the first look).
+    seen: AtomicI64,
 }
+
+const NOTHING_SEEN: i64 = i64::MIN;
 
 /// Counters for `/metrics`.
 #[derive(Debug, Clone, Copy)]
@@ -111,6 +116,7 @@ impl ResponseCache {
             misses: AtomicU64::new(0),
             in_flight: std::sync::Mutex::default(),
             collapsed: AtomicU64::new(0),
+            seen: AtomicI64::new(NOTHING_SEEN),
         }
     }
 
@@ -221,9 +227,8 @@ impl ResponseCache {
         interval: Duration,
     ) -> tokio::task::JoinHandle<()> {
         tokio::spawn(async move {
-            let mut seen: Option<i64> = None;
             loop {
-                match self.check(&db, site_offset, &mut seen).await {
+                match self.check(&db, site_offset).await {
                     Ok(()) => {}
                     Err(error) => {
                         // Without knowing, serve nothing from the cache.
@@ -236,25 +241,26 @@ impl ResponseCache {
         })
     }
 
-    async fn check(
-        &self,
-        db: &DatabaseConnection,
-        site_offset: FixedOffset,
-        seen: &mut Option<i64>,
-    ) -> Result<(), DbErr> {
-        let latest: Option<i64> = change::Entity::find()
+    /// Reads the change log's position and drops the cache when it moved since last seen: after
+    /// a mutation on this node, and every poll.
+    pub async fn observe_change_log(&self, db: &DatabaseConnection) -> Result<(), DbErr> {
+        let latest = change::Entity::find()
             .select_only()
             .column_as(change::Column::Seq.max(), "seq")
             .into_tuple::<Option<i64>>()
             .one(db)
             .await?
-            .flatten();
-        if *seen != latest {
-            if seen.is_some() {
-                self.invalidate();
-            }
-            *seen = latest;
+            .flatten()
+            .unwrap_or(0);
+        let previous = self.seen.fetch_max(latest, Ordering::SeqCst);
+        if previous != NOTHING_SEEN && latest > previous {
+            self.invalidate();
         }
+        Ok(())
+    }
+
+    async fn check(&self, db: &DatabaseConnection, site_offset: FixedOffset) -> Result<(), DbErr> {
+        self.observe_change_log(db).await?;
         let now = Utc::now();
         let valid_until = self.valid_until.load(Ordering::SeqCst);
         if valid_until != UNKNOWN && now.timestamp_millis() < valid_until {
@@ -441,8 +447,12 @@ pub async fn middleware(
         return response;
     }
     let (parts, body) = response.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    let bytes = match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            tracing::error!(%error, "response cache: cannot read a rendered response");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
     };
     let entry = Entry {
         status: parts.status,
