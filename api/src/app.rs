@@ -90,13 +90,12 @@ impl AppState {
         let cache = Arc::new(ResponseCache::new(
             config.response_cache_mb as usize * 1024 * 1024,
         ));
-        if cache.enabled() {
-            cache.clone().follow(
-                db.background.clone(),
-                config.site_utc_offset,
-                std::time::Duration::from_millis(200),
-            );
-        }
+        // Followed even with the cache off: the content's version makes the validators.
+        cache.clone().follow(
+            db.background.clone(),
+            config.site_utc_offset,
+            std::time::Duration::from_millis(200),
+        );
         let search = open_search(&config, &db, cache.clone()).await?;
         Ok(Self {
             db,
@@ -130,10 +129,11 @@ async fn open_search(
         tracing::info!(count, dir = %dir.display(), "search index built");
     }
     // Search answers come from the index: cached ones go when it takes in changes.
+    cache.search_moved(index.applied());
     index.clone().follow(
         db.background.clone(),
         std::time::Duration::from_millis(200),
-        move || cache.invalidate(),
+        move |applied| cache.search_moved(applied),
     );
     Ok(index)
 }

@@ -373,6 +373,11 @@ impl SearchIndex {
             .unwrap_or(0))
     }
 
+    /// The change-log position the index reflects.
+    pub fn applied(&self) -> i64 {
+        self.applied.load(Ordering::SeqCst)
+    }
+
     /// Commits, recording in the index the change-log position it reflects.
     fn commit(&self, applied: i64) -> AppResult<()> {
         let mut writer = self
@@ -459,19 +464,20 @@ impl SearchIndex {
     }
 
     /// Keeps the index current from the change log, checking every `interval`.
-    /// `changed` runs after each batch of changes is searchable.
+    /// `changed` runs after each batch of changes is searchable, with the change-log position
+    /// taken in.
     pub fn follow(
         self: std::sync::Arc<Self>,
         db: DatabaseConnection,
         interval: Duration,
-        changed: impl Fn() + Send + 'static,
+        changed: impl Fn(i64) + Send + 'static,
     ) -> tokio::task::JoinHandle<()> {
         tokio::spawn(async move {
             loop {
                 tokio::time::sleep(interval).await;
                 match self.catch_up(&db).await {
                     Ok(0) => {}
-                    Ok(_) => changed(),
+                    Ok(_) => changed(self.applied()),
                     Err(error) => error.log(),
                 }
             }

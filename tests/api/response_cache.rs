@@ -338,3 +338,103 @@ db_test!(async fn identical_requests_arriving_together_are_rendered_once(app) {
     assert_eq!(burst, one, "eight identical requests at once were rendered more than once");
     assert_eq!(rendered, 1, "the others waited for the first, or found its answer");
 });
+
+async fn rest_get(
+    app: &TestApp,
+    path: &str,
+    token: Option<&str>,
+    etag: Option<&str>,
+) -> TestResponse {
+    let mut request = Request::builder().uri(path);
+    if let Some(token) = token {
+        request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+    }
+    if let Some(etag) = etag {
+        request = request.header(header::IF_NONE_MATCH, etag);
+    }
+    app.send(
+        request
+            .body(Body::empty())
+            .unwrap_or_else(|error| panic!("{error}")),
+    )
+    .await
+}
+
+/// The ETag of `path` once the node knows where the content stands (a moment after start or
+/// after a write): from then on it is the content's version, a weak tag.
+async fn versioned_etag(app: &TestApp, path: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let response = rest_get(app, path, None, None).await;
+        assert_eq!(response.status, StatusCode::OK);
+        let etag = response
+            .header("etag")
+            .unwrap_or_else(|| panic!("no ETag for {path}"));
+        if etag.starts_with("W/") {
+            return etag;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{path} never got a version ETag: {etag}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+// With the response cache off, so that nothing is answered from memory: a conditional request for
+// content that has not changed is answered 304 without rendering (the validator is where the
+// content stands, not a hash of a rendered body), and never once it has changed.
+db_test!(async fn a_304_for_unchanged_content_runs_no_sql_even_without_the_cache(app, &["--response-cache-mb", "0"]) {
+    published_articles(&app, 3).await;
+    let editor = app.user(UserRole::Editor).await;
+    let list = "/api/v1/articles?limit=5";
+    let graphql = format!(
+        "/graphql?{}",
+        url::form_urlencoded::Serializer::new(String::new()).append_pair("query", NEWS).finish()
+    );
+    let list_tag = versioned_etag(&app, list).await;
+    let graphql_tag = versioned_etag(&app, &graphql).await;
+    assert_ne!(list_tag, graphql_tag, "two resources, two validators");
+
+    let before = app.statements();
+    for (path, tag) in [(list, &list_tag), (graphql.as_str(), &graphql_tag)] {
+        let response = rest_get(&app, path, None, Some(tag)).await;
+        assert_eq!(response.status, StatusCode::NOT_MODIFIED, "{path}");
+        assert_eq!(response.header("etag").as_deref(), Some(tag.as_str()));
+        assert!(response.header("cache-control").unwrap_or_default().starts_with("public"), "{path}: a 304 carries the 200's Cache-Control");
+        assert!(response.body.is_empty());
+    }
+    assert_eq!(app.statements(), before, "a 304 ran SQL");
+
+    // The tag of one resource does not validate another, nor a signed-in caller's view.
+    assert_eq!(rest_get(&app, "/api/v1/articles?limit=4", None, Some(&list_tag)).await.status, StatusCode::OK);
+    let signed_in = rest_get(&app, list, Some(&editor.token), Some(&list_tag)).await;
+    assert_eq!(signed_in.status, StatusCode::OK, "a signed-in caller got the public validator's 304");
+
+    // Another node gives the same content the same validator.
+    let other = app.another_node().await;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while rest_get(&other, list, None, Some(&list_tag)).await.status != StatusCode::NOT_MODIFIED {
+        assert!(Instant::now() < deadline, "the other node never validated the first node's ETag");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // A write: the old validator no longer matches, at once on this node...
+    rename(&app, &editor.token, 2, "A new headline").await;
+    let written = Instant::now();
+    let after = rest_get(&app, list, None, Some(&list_tag)).await;
+    assert_eq!(after.status, StatusCode::OK);
+    assert!(String::from_utf8_lossy(&after.body).contains("A new headline"));
+    assert_ne!(after.header("etag"), Some(list_tag.clone()));
+    assert_eq!(rest_get(&app, &graphql, None, Some(&graphql_tag)).await.status, StatusCode::OK);
+    // ...and within a second on the other.
+    while rest_get(&other, list, None, Some(&list_tag)).await.status == StatusCode::NOT_MODIFIED {
+        assert!(written.elapsed() < Duration::from_secs(1), "the other node still said 304 a second after a write");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // The new version validates again, without rendering.
+    let new_tag = versioned_etag(&app, list).await;
+    let before = app.statements();
+    assert_eq!(rest_get(&app, list, None, Some(&new_tag)).await.status, StatusCode::NOT_MODIFIED);
+    assert_eq!(app.statements(), before);
+});

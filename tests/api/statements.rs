@@ -69,6 +69,17 @@ db_test!(async fn the_news_list_runs_as_many_statements_for_50_articles_as_for_5
     rich_articles(&app, 50).await;
     let query = std::fs::read_to_string(format!("{}/../examples/queries/news_list.graphql", env!("CARGO_MANIFEST_DIR")))
         .unwrap_or_default();
+    // The public total is counted once per version of the content, so the first requests after
+    // start may count it: measure once that has settled.
+    let mut previous = statements_for(&app, &query, 1).await;
+    for _ in 0..40 {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let now = statements_for(&app, &query, 1).await;
+        if now == previous {
+            break;
+        }
+        previous = now;
+    }
     let five = statements_for(&app, &query, 5).await;
     let fifty = statements_for(&app, &query, 50).await;
     assert_eq!(five, fifty, "statements must not grow with the page size");

@@ -398,7 +398,7 @@ async fn run(
     context.preferred_locale = caller.locale;
     let request = request.data(context);
     let mut response = state.schema.execute(request).await;
-    if operation_type == OperationType::Mutation && state.cache.enabled() {
+    if operation_type == OperationType::Mutation {
         // The writer's own node shows a change at once; mutations that change no content
         // (`login`, tokens) leave the cache alone.
         if let Err(error) = state.cache.observe_change_log(&state.db.conn).await {
@@ -466,7 +466,8 @@ impl Caching {
 /// Responses depend on these request headers.
 const VARY: &str = "Accept, Accept-Encoding, Accept-Language, Authorization";
 
-/// Writes the outcome. Successful GET responses carry a strong `ETag` (a hash of the body),
+/// Writes the outcome. Successful GET responses carry a strong `ETag` (a hash of the body; for
+/// anonymous callers the response cache puts the content's version in its place),
 /// answer a matching `If-None-Match` with 304, and get a `Cache-Control` whose max-age the types
 /// in the response decide; responses to authenticated callers are `private`. Everything else is
 /// `no-store`.

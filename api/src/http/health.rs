@@ -43,6 +43,12 @@ pub async fn metrics(State(state): State<AppState>) -> impl axum::response::Into
             cache.collapsed,
         ),
         (
+            "newsdesk_not_modified_unrendered_total",
+            "counter",
+            "Conditional requests answered 304 from the content's version, without rendering.",
+            cache.not_modified,
+        ),
+        (
             "newsdesk_response_cache_entries",
             "gauge",
             "Responses held.",

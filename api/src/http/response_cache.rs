@@ -17,6 +17,15 @@
 //!
 //! A response computed while an invalidation happened is not stored: each entry is stored only
 //! if the cache's epoch is still the one seen when the request started.
+//!
+//! Validators. Once the node knows where the content stands (the change log's position, its
+//! search index's position and the next time-based change, all read before rendering), the
+//! `ETag` of a shareable GET response is a weak tag derived from that version and the request,
+//! the same on every node. A conditional request carrying the current tag is answered 304
+//! without rendering, even with the cache off or after the entry was dropped for room; any
+//! change moves the version, so an old tag never validates changed content (on another node,
+//! within the poll interval, as for cached answers). Until the version is known the tag is a
+//! hash of the body, as for signed-in callers.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
@@ -83,6 +92,45 @@ pub struct ResponseCache {
     collapsed: AtomicU64,
     /// The highest change-log sequence number seen ([`NOTHING_SEEN`] before the first look).
     seen: AtomicI64,
+    /// The change-log position this node's search index has taken in.
+    searched: AtomicI64,
+    /// The `Cache-Control` and `Vary` of the last shareable response to each request (by the
+    /// digest of its key), sent with a 304 that is decided without rendering.
+    validated: RwLock<HashMap<[u8; 32], (HeaderValue, HeaderValue)>>,
+    not_modified: AtomicU64,
+}
+
+/// Most requests whose headers are remembered for a 304 decided without rendering.
+const MAX_VALIDATED: usize = 20_000;
+
+/// Where the content stood when a request started; the same request at the same version gets
+/// the same response.
+#[derive(Debug, Clone, Copy)]
+struct Version {
+    seen: i64,
+    searched: i64,
+    valid_until: i64,
+}
+
+impl Version {
+    /// The weak validator of the request whose key has this digest.
+    fn tag(&self, digest: &[u8; 32]) -> Option<HeaderValue> {
+        use sha2::Digest;
+        let mut hash = sha2::Sha256::new();
+        // A new release may render the same content differently.
+        hash.update(env!("CARGO_PKG_VERSION").as_bytes());
+        hash.update(self.seen.to_le_bytes());
+        hash.update(self.searched.to_le_bytes());
+        hash.update(self.valid_until.to_le_bytes());
+        hash.update(digest);
+        let hex = hex::encode(hash.finalize());
+        HeaderValue::from_str(&format!("W/\"{}\"", &hex[..40])).ok()
+    }
+}
+
+fn digest(key: &[u8]) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(key).into()
 }
 
 const NOTHING_SEEN: i64 = i64::MIN;
@@ -102,6 +150,8 @@ pub struct CacheStats {
     pub invalidations: u64,
     /// Requests that waited for an identical one being rendered instead of rendering.
     pub collapsed: u64,
+    /// Conditional requests answered 304 from the content's version, without rendering.
+    pub not_modified: u64,
 }
 
 impl ResponseCache {
@@ -117,6 +167,53 @@ impl ResponseCache {
             in_flight: std::sync::Mutex::default(),
             collapsed: AtomicU64::new(0),
             seen: AtomicI64::new(NOTHING_SEEN),
+            searched: AtomicI64::new(NOTHING_SEEN),
+            validated: RwLock::default(),
+            not_modified: AtomicU64::new(0),
+        }
+    }
+
+    /// Records the change-log position the search index has taken in; when it moved, search
+    /// answers may differ, so the cache is dropped.
+    pub fn search_moved(&self, applied: i64) {
+        let previous = self.searched.fetch_max(applied, Ordering::SeqCst);
+        if previous != NOTHING_SEEN && applied > previous {
+            self.invalidate();
+        }
+    }
+
+    /// Where the content stands now, when known.
+    fn version(&self) -> Option<Version> {
+        let epoch = self.epoch.load(Ordering::SeqCst);
+        let version = Version {
+            seen: self.seen.load(Ordering::SeqCst),
+            searched: self.searched.load(Ordering::SeqCst),
+            valid_until: self.valid_until.load(Ordering::SeqCst),
+        };
+        let known = version.seen != NOTHING_SEEN
+            && version.searched != NOTHING_SEEN
+            && version.valid_until != UNKNOWN
+            && Utc::now().timestamp_millis() < version.valid_until
+            && self.epoch.load(Ordering::SeqCst) == epoch;
+        known.then_some(version)
+    }
+
+    fn validated_headers(&self, digest: &[u8; 32]) -> Option<(HeaderValue, HeaderValue)> {
+        self.validated.read().ok()?.get(digest).cloned()
+    }
+
+    fn remember_headers(&self, digest: [u8; 32], headers: &HeaderMap) {
+        let (Some(control), Some(vary)) = (
+            headers.get(header::CACHE_CONTROL),
+            headers.get(header::VARY),
+        ) else {
+            return;
+        };
+        if let Ok(mut validated) = self.validated.write() {
+            if validated.len() >= MAX_VALIDATED && !validated.contains_key(&digest) {
+                validated.clear();
+            }
+            validated.insert(digest, (control.clone(), vary.clone()));
         }
     }
 
@@ -137,13 +234,15 @@ impl ResponseCache {
     }
 
     /// The public total of the list named `key`, from the cache or from `compute` (counting a
-    /// long list is the slowest part of a first page).
+    /// long list is the slowest part of a first page: it reads an index entry per row). Kept
+    /// even with the response cache off: a total is a few bytes, and it stays right for as long
+    /// as the content's version does.
     pub async fn count<E>(
         &self,
         key: String,
         compute: impl Future<Output = Result<u64, E>>,
     ) -> Result<u64, E> {
-        if self.enabled() && self.fresh() {
+        if self.fresh() {
             let cached = self
                 .entries
                 .read()
@@ -155,8 +254,7 @@ impl ResponseCache {
         }
         let epoch = self.epoch.load(Ordering::SeqCst);
         let count = compute.await?;
-        if self.enabled()
-            && let Ok(mut entries) = self.entries.write()
+        if let Ok(mut entries) = self.entries.write()
             && self.epoch.load(Ordering::SeqCst) == epoch
             && self.fresh()
         {
@@ -215,6 +313,7 @@ impl ResponseCache {
             bytes,
             invalidations: self.epoch.load(Ordering::Relaxed),
             collapsed: self.collapsed.load(Ordering::Relaxed),
+            not_modified: self.not_modified.load(Ordering::Relaxed),
         }
     }
 
@@ -381,15 +480,14 @@ fn answer(entry: &Entry, request_headers: &HeaderMap) -> Response {
     response
 }
 
-/// The middleware: answers from the cache, or runs the handler and keeps what it marked
-/// [`Shareable`].
+/// The middleware: answers 304 from the content's version, answers from the cache, or runs the
+/// handler and keeps what it marked [`Shareable`].
 pub async fn middleware(
     State(cache): State<Arc<ResponseCache>>,
     request: Request,
     next: Next,
 ) -> Response {
-    if !cache.enabled()
-        || !cacheable_path(request.method(), request.uri().path())
+    if !cacheable_path(request.method(), request.uri().path())
         || request.headers().contains_key(header::AUTHORIZATION)
     {
         return next.run(request).await;
@@ -419,34 +517,67 @@ pub async fn middleware(
     };
     let mut request = Request::from_parts(parts, Body::from(body.clone()));
     let key = key(&request, &body);
-    if let Some(entry) = cache.get(&key) {
-        cache.hits.fetch_add(1, Ordering::Relaxed);
-        return answer(&entry, request.headers());
+    // Read before anything is rendered, so that a tag never claims newer content than it covers.
+    let validator = cache.version().and_then(|version| {
+        let digest = digest(&key);
+        version.tag(&digest).map(|tag| (tag, digest))
+    });
+    if let Some((tag, digest)) = &validator
+        && request.method() == Method::GET
+        && etag_matches(request.headers(), Some(tag))
+        && let Some((control, vary)) = cache.validated_headers(digest)
+    {
+        cache.not_modified.fetch_add(1, Ordering::Relaxed);
+        let mut response = StatusCode::NOT_MODIFIED.into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::ETAG, tag.clone());
+        headers.insert(header::CACHE_CONTROL, control);
+        headers.insert(header::VARY, vary);
+        return response;
     }
-    // The same request is being rendered: wait for it (once), then look again.
-    let leader = match cache.join_in_flight(&key) {
-        Some(done) => {
-            done.await;
-            if let Some(entry) = cache.get(&key) {
-                cache.collapsed.fetch_add(1, Ordering::Relaxed);
-                return answer(&entry, request.headers());
-            }
-            None
+    let mut leader = None;
+    if cache.enabled() {
+        if let Some(entry) = cache.get(&key) {
+            cache.hits.fetch_add(1, Ordering::Relaxed);
+            return answer(&entry, request.headers());
         }
-        None => Some(InFlight {
-            cache: &cache,
-            key: key.clone(),
-        }),
-    };
-    cache.misses.fetch_add(1, Ordering::Relaxed);
+        // The same request is being rendered: wait for it (once), then look again.
+        match cache.join_in_flight(&key) {
+            Some(done) => {
+                done.await;
+                if let Some(entry) = cache.get(&key) {
+                    cache.collapsed.fetch_add(1, Ordering::Relaxed);
+                    return answer(&entry, request.headers());
+                }
+            }
+            None => {
+                leader = Some(InFlight {
+                    cache: &cache,
+                    key: key.clone(),
+                });
+            }
+        }
+        cache.misses.fetch_add(1, Ordering::Relaxed);
+    }
     let epoch = cache.epoch.load(Ordering::SeqCst);
-    // Ask for the full response, so that it can be kept; the 304 is decided here.
-    let validators = request.headers_mut().remove(header::IF_NONE_MATCH);
+    // With the cache on, ask for the full response so that it can be kept; the 304 is decided
+    // here. With it off, a handler may still answer 304 itself (from a hash of its body).
+    let validators = if cache.enabled() {
+        request.headers_mut().remove(header::IF_NONE_MATCH)
+    } else {
+        request.headers().get(header::IF_NONE_MATCH).cloned()
+    };
     let response = next.run(request).await;
     if response.status() != StatusCode::OK || response.extensions().get::<Shareable>().is_none() {
         return response;
     }
-    let (parts, body) = response.into_parts();
+    let (mut parts, body) = response.into_parts();
+    if let Some((tag, digest)) = validator
+        && parts.headers.contains_key(header::ETAG)
+    {
+        parts.headers.insert(header::ETAG, tag);
+        cache.remember_headers(digest, &parts.headers);
+    }
     let bytes = match axum::body::to_bytes(body, usize::MAX).await {
         Ok(bytes) => bytes,
         Err(error) => {
@@ -464,7 +595,9 @@ pub async fn middleware(
         request_headers.insert(header::IF_NONE_MATCH, value);
     }
     let response = answer(&entry, &request_headers);
-    cache.put(key, entry, epoch);
+    if cache.enabled() {
+        cache.put(key, entry, epoch);
+    }
     drop(leader);
     response
 }

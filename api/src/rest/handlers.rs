@@ -110,7 +110,8 @@ async fn viewer(state: &AppState, headers: &HeaderMap) -> AppResult<Viewer> {
     Ok(Viewer::new(identity, state.config.site_utc_offset))
 }
 
-/// JSON with a strong ETag (304 on a match) and a `Cache-Control` for `max_age` seconds,
+/// JSON with a strong ETag (304 on a match; for anonymous callers the response cache puts the
+/// content's version in its place) and a `Cache-Control` for `max_age` seconds,
 /// `private` for callers with credentials.
 fn cached(headers: &HeaderMap, viewer: &Viewer, max_age: u32, value: &impl Serialize) -> Response {
     let body = serde_json::to_vec(value).unwrap_or_default();
