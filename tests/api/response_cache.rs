@@ -361,7 +361,7 @@ async fn rest_get(
 }
 
 /// The ETag of `path` once the node knows where the content stands (a moment after start or
-/// after a write): from then on it is the content's version, a weak tag.
+/// after a write): from then on it names the content's version (`"v-…"`).
 async fn versioned_etag(app: &TestApp, path: &str) -> String {
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
@@ -370,7 +370,7 @@ async fn versioned_etag(app: &TestApp, path: &str) -> String {
         let etag = response
             .header("etag")
             .unwrap_or_else(|| panic!("no ETag for {path}"));
-        if etag.starts_with("W/") {
+        if etag.starts_with("\"v-") {
             return etag;
         }
         assert!(

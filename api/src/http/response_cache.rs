@@ -20,7 +20,7 @@
 //!
 //! Validators. Once the node knows where the content stands (the change log's position, its
 //! search index's position and the next time-based change, all read before rendering), the
-//! `ETag` of a shareable GET response is a weak tag derived from that version and the request,
+//! `ETag` of a shareable GET response is derived from that version and the request (`"v-…"`),
 //! the same on every node. A conditional request carrying the current tag is answered 304
 //! without rendering, even with the cache off or after the entry was dropped for room; any
 //! change moves the version, so an old tag never validates changed content (on another node,
@@ -113,7 +113,9 @@ struct Version {
 }
 
 impl Version {
-    /// The weak validator of the request whose key has this digest.
+    /// The validator of the request whose key has this digest. Strong: the key holds every
+    /// header the bytes depend on (`Accept-Encoding` included), and rendering the same request
+    /// at the same version gives the same bytes.
     fn tag(&self, digest: &[u8; 32]) -> Option<HeaderValue> {
         use sha2::Digest;
         let mut hash = sha2::Sha256::new();
@@ -124,7 +126,7 @@ impl Version {
         hash.update(self.valid_until.to_le_bytes());
         hash.update(digest);
         let hex = hex::encode(hash.finalize());
-        HeaderValue::from_str(&format!("W/\"{}\"", &hex[..40])).ok()
+        HeaderValue::from_str(&format!("\"v-{}\"", &hex[..40])).ok()
     }
 }
 
