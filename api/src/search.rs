@@ -691,20 +691,26 @@ pub struct Facets {
     pub years: Vec<(i32, usize)>,
 }
 
-fn facets(hits: &[VisibleHit]) -> Facets {
+/// A candidate the caller may see, with what filters and facets look at.
+struct Candidate {
+    hit: Hit,
+    /// For an article.
+    facts: Option<crate::content::articles::ArticleFacts>,
+}
+
+fn facets(candidates: &[Candidate]) -> Facets {
     use std::collections::HashMap;
 
     use chrono::Datelike;
 
-    use crate::content::sync::SyncEntity;
     let mut types: HashMap<SearchKind, usize> = HashMap::new();
     let mut sections: HashMap<i64, usize> = HashMap::new();
     let mut years: HashMap<i32, usize> = HashMap::new();
-    for hit in hits {
-        *types.entry(hit.hit.kind).or_default() += 1;
-        if let SyncEntity::Article(row) = &hit.entity {
-            *sections.entry(row.section_id).or_default() += 1;
-            if let Some(at) = row.published_at {
+    for candidate in candidates {
+        *types.entry(candidate.hit.kind).or_default() += 1;
+        if let Some(facts) = &candidate.facts {
+            *sections.entry(facts.section_id).or_default() += 1;
+            if let Some(at) = facts.published_at {
                 *years.entry(at.year()).or_default() += 1;
             }
         }
@@ -739,21 +745,21 @@ impl SearchFilter {
         self.sections.is_none() && self.year.is_none() && self.locale.is_none()
     }
 
-    fn keeps(&self, entity: &crate::content::sync::SyncEntity) -> bool {
+    fn keeps(&self, candidate: &Candidate) -> bool {
         use chrono::Datelike;
         if self.is_empty() {
             return true;
         }
-        let crate::content::sync::SyncEntity::Article(row) = entity else {
+        let Some(facts) = &candidate.facts else {
             return false;
         };
         self.sections
             .as_ref()
-            .is_none_or(|ids| ids.contains(&row.section_id))
+            .is_none_or(|ids| ids.contains(&facts.section_id))
             && self
                 .year
-                .is_none_or(|year| row.published_at.is_some_and(|at| at.year() == year))
-            && self.locale.is_none_or(|locale| locale == row.locale)
+                .is_none_or(|year| facts.published_at.is_some_and(|at| at.year() == year))
+            && self.locale.is_none_or(|locale| locale == facts.locale)
     }
 }
 
@@ -784,10 +790,10 @@ pub async fn visible_hits<C: sea_orm::ConnectionTrait>(
             .map(|hit| hit.id)
             .collect::<Vec<_>>()
     };
+    // Articles are the bulk of the candidates: only what filters and facets need is read for
+    // them, their full rows only for the page shown.
+    let article_facts = articles::facts_by_ids(db, viewer, &ids(SearchKind::Article)).await?;
     let mut entities: HashMap<(SearchKind, i64), SyncEntity> = HashMap::new();
-    for (id, row) in articles::find_by_ids(db, viewer, &ids(SearchKind::Article)).await? {
-        entities.insert((SearchKind::Article, id), SyncEntity::Article(row));
-    }
     for (id, row) in people::find_by_ids(db, &ids(SearchKind::Person)).await? {
         entities.insert((SearchKind::Person, id), SyncEntity::Person(row));
     }
@@ -797,21 +803,42 @@ pub async fn visible_hits<C: sea_orm::ConnectionTrait>(
     for (id, row) in agreements::find_by_ids(db, &ids(SearchKind::Agreement)).await? {
         entities.insert((SearchKind::Agreement, id), SyncEntity::Agreement(row));
     }
-    let visible: Vec<VisibleHit> = hits
+    let visible: Vec<Candidate> = hits
         .iter()
-        .cloned()
         .filter_map(|hit| {
-            entities
-                .remove(&(hit.kind, hit.id))
-                .map(|entity| VisibleHit { hit, entity })
+            let key = (hit.kind, hit.id);
+            let facts = match hit.kind {
+                SearchKind::Article => Some(*article_facts.get(&hit.id)?),
+                _ if entities.contains_key(&key) => None,
+                _ => return None,
+            };
+            Some(Candidate {
+                hit: hit.clone(),
+                facts,
+            })
         })
-        .filter(|visible| filter.keeps(&visible.entity))
+        .filter(|candidate| filter.keeps(candidate))
         .collect();
     let has_more = visible.len() > offset + first;
     let facets = facets(&visible);
-    let mut page: Vec<VisibleHit> = visible.into_iter().skip(offset).take(first).collect();
-    for visible in &mut page {
-        found.highlight(&mut visible.hit)?;
+    let shown: Vec<Candidate> = visible.into_iter().skip(offset).take(first).collect();
+    let shown_articles: Vec<i64> = shown
+        .iter()
+        .filter(|candidate| candidate.hit.kind == SearchKind::Article)
+        .map(|candidate| candidate.hit.id)
+        .collect();
+    let mut article_rows = articles::find_by_ids(db, viewer, &shown_articles).await?;
+    let mut page = Vec::with_capacity(shown.len());
+    for Candidate { mut hit, .. } in shown {
+        let entity = match hit.kind {
+            // Unpublished between the two reads: left out.
+            SearchKind::Article => article_rows.remove(&hit.id).map(SyncEntity::Article),
+            kind => entities.remove(&(kind, hit.id)),
+        };
+        if let Some(entity) = entity {
+            found.highlight(&mut hit)?;
+            page.push(VisibleHit { hit, entity });
+        }
     }
     Ok((page, has_more, facets))
 }

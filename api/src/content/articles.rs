@@ -14,7 +14,7 @@ use entities::{
 use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    Select,
+    QuerySelect, Select,
 };
 
 use super::{Viewer, group_by, sections};
@@ -258,6 +258,51 @@ pub async fn find_by_ids<C: ConnectionTrait>(
         .all(db)
         .await?;
     Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+}
+
+/// What search needs to filter and count candidate articles, without their text.
+#[derive(Debug, Clone, Copy)]
+pub struct ArticleFacts {
+    /// The section filed in.
+    pub section_id: i64,
+    /// Publication time.
+    pub published_at: Option<DateTime<Utc>>,
+    /// Language.
+    pub locale: Locale,
+}
+
+/// [`ArticleFacts`] of the articles with these ids that the viewer may see.
+pub async fn facts_by_ids<C: ConnectionTrait>(
+    db: &C,
+    viewer: &Viewer,
+    ids: &[i64],
+) -> AppResult<HashMap<i64, ArticleFacts>> {
+    let rows: Vec<(i64, i64, Option<DateTime<Utc>>, Locale)> = article::Entity::find()
+        .select_only()
+        .columns([
+            article::Column::Id,
+            article::Column::SectionId,
+            article::Column::PublishedAt,
+            article::Column::Locale,
+        ])
+        .filter(viewer.article_condition())
+        .filter(article::Column::Id.is_in(ids.iter().copied()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, section_id, published_at, locale)| {
+            (
+                id,
+                ArticleFacts {
+                    section_id,
+                    published_at,
+                    locale,
+                },
+            )
+        })
+        .collect())
 }
 
 /// The visible articles of each translation group, keyed by the group's original article id.
