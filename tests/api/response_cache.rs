@@ -222,10 +222,16 @@ db_test!(async fn a_scheduled_article_appears_when_due_without_any_write(app) {
     .await;
     let before = warm(&app, NEWS).await;
     assert_eq!(slugs(&before), ["story-1"], "not yet due");
+    let etag = before.header("etag").unwrap_or_else(|| panic!("no ETag"));
+    assert_eq!(get(&app, NEWS, None, Some(&etag)).await.status, StatusCode::NOT_MODIFIED);
     let wait = (due - chrono::Utc::now()).to_std().unwrap_or_default();
     tokio::time::sleep(wait + Duration::from_millis(50)).await;
     let after = get(&app, NEWS, None, None).await;
     assert_eq!(slugs(&after), ["story-2", "story-1"], "due, and served at once");
+    // A validator from before no longer matches: no 304 for the list without the new article.
+    let revalidated = get(&app, NEWS, None, Some(&etag)).await;
+    assert_eq!(revalidated.status, StatusCode::OK);
+    assert_eq!(slugs(&revalidated), ["story-2", "story-1"]);
     // And later, once the cache serves again, never the answer from before.
     tokio::time::sleep(Duration::from_millis(500)).await;
     let later = warm(&app, NEWS).await;

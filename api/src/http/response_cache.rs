@@ -184,9 +184,8 @@ impl ResponseCache {
         }
     }
 
-    /// Where the content stands now, when known.
-    fn version(&self) -> Option<Version> {
-        let epoch = self.epoch.load(Ordering::SeqCst);
+    /// Where the content stands now, when known and no invalidation happened since `epoch`.
+    fn version(&self, epoch: u64) -> Option<Version> {
         let version = Version {
             seen: self.seen.load(Ordering::SeqCst),
             searched: self.searched.load(Ordering::SeqCst),
@@ -519,8 +518,17 @@ pub async fn middleware(
     };
     let mut request = Request::from_parts(parts, Body::from(body.clone()));
     let key = key(&request, &body);
-    // Read before anything is rendered, so that a tag never claims newer content than it covers.
-    let validator = cache.version().and_then(|version| {
+    if cache.enabled()
+        && let Some(entry) = cache.get(&key)
+    {
+        cache.hits.fetch_add(1, Ordering::Relaxed);
+        return answer(&entry, request.headers());
+    }
+    // Read before anything is rendered, so that a tag never claims newer content than it covers,
+    // and under the epoch that decides whether the response is kept: an entry never outlives
+    // the version its tag names.
+    let epoch = cache.epoch.load(Ordering::SeqCst);
+    let validator = cache.version(epoch).and_then(|version| {
         let digest = digest(&key);
         version.tag(&digest).map(|tag| (tag, digest))
     });
@@ -539,10 +547,6 @@ pub async fn middleware(
     }
     let mut leader = None;
     if cache.enabled() {
-        if let Some(entry) = cache.get(&key) {
-            cache.hits.fetch_add(1, Ordering::Relaxed);
-            return answer(&entry, request.headers());
-        }
         // The same request is being rendered: wait for it (once), then look again.
         match cache.join_in_flight(&key) {
             Some(done) => {
@@ -561,7 +565,6 @@ pub async fn middleware(
         }
         cache.misses.fetch_add(1, Ordering::Relaxed);
     }
-    let epoch = cache.epoch.load(Ordering::SeqCst);
     // With the cache on, ask for the full response so that it can be kept; the 304 is decided
     // here. With it off, a handler may still answer 304 itself (from a hash of its body).
     let validators = if cache.enabled() {
