@@ -25,9 +25,11 @@ pub struct Config {
     #[arg(long, env = "NEWSDESK_RESPONSE_CACHE_MB", global = true, default_value_t = 32, value_name = "MIB", value_parser = clap::value_parser!(u32).range(0..=4096))]
     pub response_cache_mb: u32,
 
-    /// Maximum number of pooled database connections.
-    #[arg(long, env = "NEWSDESK_DB_MAX_CONNECTIONS", global = true, default_value_t = 10, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1000))]
-    pub db_max_connections: u32,
+    /// Maximum number of pooled database connections. Default: 10 on PostgreSQL; 4 on SQLite,
+    /// where each connection has a thread and a page cache of its own, more connections do not
+    /// read faster on a small machine, and writes take turns anyway.
+    #[arg(long, env = "NEWSDESK_DB_MAX_CONNECTIONS", global = true, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub db_max_connections: Option<u32>,
 
     /// Folder for the embedded database and other local state; created when missing.
     #[arg(
@@ -273,6 +275,12 @@ impl Config {
     pub fn is_sqlite(&self) -> bool {
         self.effective_database_url().starts_with("sqlite:")
     }
+
+    /// The pool size: as configured, or the database's default.
+    pub fn max_connections(&self) -> u32 {
+        self.db_max_connections
+            .unwrap_or(if self.is_sqlite() { 4 } else { 10 })
+    }
 }
 
 fn parse_database_url(value: &str) -> Result<String, String> {
@@ -302,4 +310,43 @@ fn parse_offset(value: &str) -> Result<FixedOffset, String> {
     value
         .parse::<FixedOffset>()
         .map_err(|_| "expected an offset such as +08:00 or -05:30".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use crate::cli::Cli;
+
+    fn pool_size(args: &[&str]) -> u32 {
+        let argv = std::iter::once("newsdesk").chain(args.iter().copied());
+        match Cli::try_parse_from(argv) {
+            Ok(cli) => cli.config.max_connections(),
+            Err(error) => panic!("{error}"),
+        }
+    }
+
+    #[test]
+    fn the_pool_size_defaults_by_database_and_follows_the_flag() {
+        assert_eq!(pool_size(&["--database-url", "sqlite://x.db"]), 4);
+        assert_eq!(pool_size(&["--database-url", "postgres://db/x"]), 10);
+        assert_eq!(
+            pool_size(&[
+                "--database-url",
+                "sqlite://x.db",
+                "--db-max-connections",
+                "7"
+            ]),
+            7
+        );
+        assert_eq!(
+            pool_size(&[
+                "--database-url",
+                "postgres://db/x",
+                "--db-max-connections",
+                "2"
+            ]),
+            2
+        );
+    }
 }

@@ -79,7 +79,7 @@ impl Db {
             }
             options
         };
-        let mut conn = Database::connect(options(config.db_max_connections)).await?;
+        let mut conn = Database::connect(options(config.max_connections())).await?;
         let statements = Arc::new(AtomicU64::new(0));
         let counter = statements.clone();
         conn.set_metric_callback(move |info| {
