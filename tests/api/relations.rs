@@ -180,3 +180,46 @@ db_test!(async fn institutions_filter_by_kind_and_parent_and_walk_the_tree(app) 
     assert_eq!(node_slugs(&data["top"]), ["ministry", "province-dept"]);
     assert_eq!(field(&data["top"]["edges"][0]["node"]["children"], "slug"), ["dept-a", "dept-b"]);
 });
+
+db_test!(async fn an_institutions_and_a_persons_articles_come_from_every_way_of_naming_them(app) {
+    let db = app.db();
+    let section = fixtures::section(db, "news", None).await;
+    let college = fixtures::institution(db, "a-college", InstitutionKind::College, None).await;
+    let person = fixtures::person(db, "a-person").await;
+    let mut from_college = ArticleSpec::published("from-the-college", section, 1);
+    from_college.source_institution = Some(college);
+    fixtures::article(db, from_college).await;
+    let naming = fixtures::article(db, ArticleSpec::published("naming-both", section, 2)).await;
+    let both_ways = fixtures::article(db, {
+        let mut spec = ArticleSpec::published("both-ways", section, 3);
+        spec.source_institution = Some(college);
+        spec
+    })
+    .await;
+    let written = fixtures::article(db, ArticleSpec::published("written-by", section, 4)).await;
+    fixtures::article(db, ArticleSpec::published("unrelated", section, 5)).await;
+    fixtures::mention_institution(db, naming, college).await;
+    fixtures::mention_institution(db, both_ways, college).await;
+    fixtures::mention_person(db, naming, person, MentionRole::Attendee).await;
+    fixtures::mention_person(db, both_ways, person, MentionRole::Speaker).await;
+    fixtures::author(db, both_ways, person).await;
+    fixtures::author(db, written, person).await;
+
+    let data = app
+        .query(
+            r#"{
+              institution(slug: "a-college") { articles(first: 10) { totalCount edges { node { slug } } } }
+              person(slug: "a-person") { articles(first: 10) { totalCount edges { node { slug } } } }
+              page: institution(slug: "a-college") { articles(first: 1) { pageInfo { hasNextPage } edges { node { slug } } } }
+            }"#,
+            json!({}),
+        )
+        .await;
+    // Newest first, each once however many ways it names them.
+    assert_eq!(node_slugs(&data["institution"]["articles"]), ["from-the-college", "naming-both", "both-ways"]);
+    assert_eq!(data["institution"]["articles"]["totalCount"], 3);
+    assert_eq!(node_slugs(&data["person"]["articles"]), ["naming-both", "both-ways", "written-by"]);
+    assert_eq!(data["person"]["articles"]["totalCount"], 3);
+    assert_eq!(node_slugs(&data["page"]["articles"]), ["from-the-college"]);
+    assert_eq!(data["page"]["articles"]["pageInfo"]["hasNextPage"], true);
+});

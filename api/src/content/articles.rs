@@ -11,7 +11,7 @@ use entities::{
     article, article_agreement, article_author, article_institution, article_person, article_tag,
     media, tag,
 };
-use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement, UnionType};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Select,
@@ -115,37 +115,38 @@ async fn select<C: ConnectionTrait>(
             .to_owned();
         select = select.filter(article::Column::Id.in_subquery(ids));
     }
+    // "Names this person/institution" has two sources; one set of ids (a UNION) rather than an OR
+    // of two conditions lets PostgreSQL start from the few ids instead of filtering the whole
+    // list in date order (an institution page's articles: 20 ms -> 3 ms at 100,000 articles).
     if let Some(person) = filter.person {
-        select = select.filter(
-            Condition::any()
-                .add(
-                    article::Column::Id.in_subquery(article_ids_where::<article_person::Entity>(
-                        article_person::Column::ArticleId,
-                        Condition::all().add(article_person::Column::PersonId.eq(person)),
-                    )),
-                )
-                .add(
-                    article::Column::Id.in_subquery(article_ids_where::<article_author::Entity>(
-                        article_author::Column::ArticleId,
-                        Condition::all().add(article_author::Column::PersonId.eq(person)),
-                    )),
-                ),
-        );
+        let ids = article_ids_where::<article_person::Entity>(
+            article_person::Column::ArticleId,
+            Condition::all().add(article_person::Column::PersonId.eq(person)),
+        )
+        .union(
+            UnionType::All,
+            article_ids_where::<article_author::Entity>(
+                article_author::Column::ArticleId,
+                Condition::all().add(article_author::Column::PersonId.eq(person)),
+            ),
+        )
+        .to_owned();
+        select = select.filter(article::Column::Id.in_subquery(ids));
     }
     if let Some(institution) = filter.institution {
-        select = select.filter(
-            Condition::any()
-                .add(article::Column::SourceInstitutionId.eq(institution))
-                .add(
-                    article::Column::Id.in_subquery(
-                        article_ids_where::<article_institution::Entity>(
-                            article_institution::Column::ArticleId,
-                            Condition::all()
-                                .add(article_institution::Column::InstitutionId.eq(institution)),
-                        ),
-                    ),
-                ),
-        );
+        let ids = article_ids_where::<article::Entity>(
+            article::Column::Id,
+            Condition::all().add(article::Column::SourceInstitutionId.eq(institution)),
+        )
+        .union(
+            UnionType::All,
+            article_ids_where::<article_institution::Entity>(
+                article_institution::Column::ArticleId,
+                Condition::all().add(article_institution::Column::InstitutionId.eq(institution)),
+            ),
+        )
+        .to_owned();
+        select = select.filter(article::Column::Id.in_subquery(ids));
     }
     if let Some(agreement) = filter.agreement {
         select = select.filter(article::Column::Id.in_subquery(article_ids_where::<
