@@ -21,10 +21,21 @@ async fn get(app: &TestApp, query: &str, token: Option<&str>, etag: Option<&str>
             .append_pair("query", query)
             .finish()
     );
-    let mut request = Request::builder()
-        .method(Method::GET)
-        .uri(url)
-        .header(header::ACCEPT, "application/json");
+    send_get(app, &url, Some("application/json"), token, etag).await
+}
+
+/// A GET with the headers given.
+async fn send_get(
+    app: &TestApp,
+    uri: &str,
+    accept: Option<&str>,
+    token: Option<&str>,
+    etag: Option<&str>,
+) -> TestResponse {
+    let mut request = Request::builder().method(Method::GET).uri(uri);
+    if let Some(accept) = accept {
+        request = request.header(header::ACCEPT, accept);
+    }
     if let Some(token) = token {
         request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
     }
@@ -351,19 +362,7 @@ async fn rest_get(
     token: Option<&str>,
     etag: Option<&str>,
 ) -> TestResponse {
-    let mut request = Request::builder().uri(path);
-    if let Some(token) = token {
-        request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
-    }
-    if let Some(etag) = etag {
-        request = request.header(header::IF_NONE_MATCH, etag);
-    }
-    app.send(
-        request
-            .body(Body::empty())
-            .unwrap_or_else(|error| panic!("{error}")),
-    )
-    .await
+    send_get(app, path, None, token, etag).await
 }
 
 /// The ETag of `path` once the node knows where the content stands (a moment after start or
