@@ -528,12 +528,15 @@ pub async fn middleware(
     // and under the epoch that decides whether the response is kept: an entry never outlives
     // the version its tag names.
     let epoch = cache.epoch.load(Ordering::SeqCst);
-    let validator = cache.version(epoch).and_then(|version| {
-        let digest = digest(&key);
-        version.tag(&digest).map(|tag| (tag, digest))
-    });
+    // Only GET responses carry validators (a POST's answer is not conditional).
+    let validator = (request.method() == Method::GET)
+        .then(|| cache.version(epoch))
+        .flatten()
+        .and_then(|version| {
+            let digest = digest(&key);
+            version.tag(&digest).map(|tag| (tag, digest))
+        });
     if let Some((tag, digest)) = &validator
-        && request.method() == Method::GET
         && etag_matches(request.headers(), Some(tag))
         && let Some((control, vary)) = cache.validated_headers(digest)
     {
