@@ -16,7 +16,7 @@ use crate::auth::tokens::Keys;
 use crate::config::{Config, SeedDemo};
 use crate::content::live::ChangeFeed;
 use crate::db::Db;
-use crate::graphql::{NewsdeskSchema, build_schema};
+use crate::graphql::{NewsdeskSchema, build_live_schema, build_schema};
 use crate::http;
 use crate::http::persisted::PersistedQueries;
 use crate::http::response_cache::{self, ResponseCache};
@@ -27,8 +27,10 @@ use crate::seed;
 pub struct AppState {
     /// The database.
     pub db: Db,
-    /// The GraphQL schema.
+    /// The GraphQL schema, for HTTP.
     pub schema: NewsdeskSchema,
+    /// The same schema for websocket clients (it codes document errors itself).
+    pub live_schema: NewsdeskSchema,
     /// The configuration in force.
     pub config: Arc<Config>,
     /// The token signing keys.
@@ -86,6 +88,7 @@ impl AppState {
             tracing::info!("empty database: loaded the demo content");
         }
         let schema = build_schema(&config.graphql);
+        let live_schema = build_live_schema(&config.graphql);
         let changes = ChangeFeed::new(db.background.clone(), std::time::Duration::from_millis(250));
         let cache = Arc::new(ResponseCache::new(
             config.response_cache_mb as usize * 1024 * 1024,
@@ -100,6 +103,7 @@ impl AppState {
         Ok(Self {
             db,
             schema,
+            live_schema,
             config: Arc::new(config),
             keys,
             persisted: Arc::new(persisted),

@@ -18,10 +18,10 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
-use async_graphql::{Context, Schema};
+use async_graphql::{Context, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 
-pub use extension::{ErrorCodes, with_code};
+pub use extension::{ErrorCodes, document_error_code, too_many_aliases, with_code};
 use loaders::Loaders;
 pub use mutation::Mutation;
 pub use query::Query;
@@ -36,12 +36,23 @@ use crate::pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageArgs};
 /// The Newsdesk schema.
 pub type NewsdeskSchema = Schema<Query, Mutation, Subscription>;
 
-/// Builds the schema with the configured limits.
-pub fn build_schema(limits: &GraphqlLimits) -> NewsdeskSchema {
+fn builder(limits: &GraphqlLimits) -> SchemaBuilder<Query, Mutation, Subscription> {
     Schema::build(Query::default(), Mutation::default(), Subscription)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .limit_directives(limits.max_directives)
+}
+
+/// Builds the schema with the configured limits, for HTTP: the handler gives document errors
+/// their codes and checks the alias limit (see [`extension`] for why it is not an extension).
+pub fn build_schema(limits: &GraphqlLimits) -> NewsdeskSchema {
+    builder(limits).finish()
+}
+
+/// The same schema for websocket clients, where no handler of ours sees the document: the
+/// [`ErrorCodes`] extension does that work.
+pub fn build_live_schema(limits: &GraphqlLimits) -> NewsdeskSchema {
+    builder(limits)
         .extension(ErrorCodes {
             max_aliases: limits.max_aliases,
         })
@@ -83,15 +94,19 @@ pub struct RequestContext {
 }
 
 impl RequestContext {
-    /// A fresh context for one operation.
+    /// A fresh context for one operation. `reads_only`: the operation writes nothing (a query),
+    /// so its loaders may use the node's shared rows; the caller has made sure those are at least
+    /// as new as the caller may expect (see `http::graphql`).
     pub fn new(
         app: AppState,
         viewer: Viewer,
         client: String,
         login_tried: Arc<AtomicBool>,
+        reads_only: bool,
     ) -> Self {
         let db = app.db.conn.clone();
-        let loader = loaders::request_loader(db.clone(), viewer.clone());
+        let shared = reads_only.then(|| app.cache.clone());
+        let loader = loaders::request_loader(db.clone(), viewer.clone(), shared);
         Self {
             db,
             viewer,

@@ -15,6 +15,7 @@ mod rest;
 mod schema;
 mod search;
 mod seed_article;
+mod shared_rows;
 mod statements;
 mod subscriptions;
 mod sync;

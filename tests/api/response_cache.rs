@@ -335,7 +335,9 @@ db_test!(async fn list_totals_are_counted_once_until_the_list_changes(app) {
 db_test!(async fn identical_requests_arriving_together_are_rendered_once(app) {
     published_articles(&app, 3).await;
     warm(&app, NEWS).await;
-    let burst_query = "{ articles(first: 3) { edges { node { slug section { name } } } } }";
+    // Only articles (no section, person...: those rows are shared between renderings, so a
+    // second rendering would cost fewer statements than the first).
+    let burst_query = "{ articles(first: 3) { edges { node { slug title } } } }";
     let before = app.statements();
     let misses = metric(&app, "newsdesk_response_cache_misses_total").await;
     let responses =
@@ -349,7 +351,7 @@ db_test!(async fn identical_requests_arriving_together_are_rendered_once(app) {
     assert_eq!(slugs(&responses[0]), ["story-1", "story-2", "story-3"]);
     // What one rendering of the same shape costs.
     let before = app.statements();
-    get(&app, "{ articles(first: 2) { edges { node { slug section { name } } } } }", None, None).await;
+    get(&app, "{ articles(first: 2) { edges { node { slug title } } } }", None, None).await;
     let one = app.statements() - before;
     assert!(one > 0);
     assert_eq!(burst, one, "eight identical requests at once were rendered more than once");

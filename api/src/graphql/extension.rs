@@ -1,5 +1,11 @@
-//! A schema extension that gives every document-level error a stable `extensions.code` and
-//! enforces the alias limit, which async-graphql does not have.
+//! Stable `extensions.code`s for document-level errors, and the alias limit, which
+//! async-graphql does not have.
+//!
+//! Over HTTP the handler applies both around execution ([`document_error_code`],
+//! [`document_aliases`]). The websocket schema gets them from [`ErrorCodes`], a schema
+//! extension: any extension makes async-graphql route every field through the extension chain
+//! (a registry lookup and a boxed future per field, about a tenth of a rendered news list), so
+//! the HTTP schema has none.
 
 use std::sync::Arc;
 
@@ -42,6 +48,29 @@ pub fn with_code(mut error: ServerError, code: ErrorCode) -> ServerError {
     error
 }
 
+/// The code of a limit that async-graphql enforces while parsing or validating a document, told
+/// by its message (the library gives these errors no code of their own).
+pub fn document_error_code(message: &str) -> Option<ErrorCode> {
+    if message.starts_with("The number of directives") {
+        Some(ErrorCode::TooManyDirectives)
+    } else if message.starts_with("The recursion depth") || message == "Query is nested too deep." {
+        Some(ErrorCode::QueryTooDeep)
+    } else if message == "Query is too complex." {
+        Some(ErrorCode::QueryTooComplex)
+    } else {
+        None
+    }
+}
+
+/// The error of a document with more aliases than `max`, if it has.
+pub fn too_many_aliases(document: &ExecutableDocument, max: usize) -> Option<ServerError> {
+    let aliases = document_aliases(document);
+    (aliases > max).then(|| {
+        let message = format!("The document uses {aliases} aliases; at most {max} are allowed");
+        with_code(ServerError::new(message, None), ErrorCode::TooManyAliases)
+    })
+}
+
 fn count_aliases(selection_set: &Positioned<SelectionSet>) -> usize {
     selection_set
         .node
@@ -82,27 +111,13 @@ impl Extension for ErrorCodesExtension {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let document = next.run(ctx, query, variables).await.map_err(|error| {
-            let code = if error.message.starts_with("The number of directives") {
-                ErrorCode::TooManyDirectives
-            } else if error.message.starts_with("The recursion depth") {
-                ErrorCode::QueryTooDeep
-            } else {
-                ErrorCode::GraphqlParseFailed
-            };
+            let code = document_error_code(&error.message).unwrap_or(ErrorCode::GraphqlParseFailed);
             with_code(error, code)
         })?;
-        let aliases = document_aliases(&document);
-        if aliases > self.max_aliases {
-            let message = format!(
-                "The document uses {aliases} aliases; at most {} are allowed",
-                self.max_aliases
-            );
-            return Err(with_code(
-                ServerError::new(message, None),
-                ErrorCode::TooManyAliases,
-            ));
+        match too_many_aliases(&document, self.max_aliases) {
+            Some(error) => Err(error),
+            None => Ok(document),
         }
-        Ok(document)
     }
 
     async fn validation(
@@ -114,11 +129,8 @@ impl Extension for ErrorCodesExtension {
             errors
                 .into_iter()
                 .map(|error| {
-                    let code = match error.message.as_str() {
-                        "Query is too complex." => ErrorCode::QueryTooComplex,
-                        "Query is nested too deep." => ErrorCode::QueryTooDeep,
-                        _ => ErrorCode::GraphqlValidationFailed,
-                    };
+                    let code = document_error_code(&error.message)
+                        .unwrap_or(ErrorCode::GraphqlValidationFailed);
                     with_code(error, code)
                 })
                 .collect()

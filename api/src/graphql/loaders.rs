@@ -14,37 +14,72 @@ use sea_orm::DatabaseConnection;
 use crate::content::sections::SectionTree;
 use crate::content::{Viewer, agreements, articles, institutions, people, sections};
 use crate::error::AppError;
+use crate::http::response_cache::ResponseCache;
 
 /// The per-request loader state: the pool and the caller, so that article visibility applies to
-/// every batch.
+/// every batch, and the node's shared rows when the request may read them.
 pub struct Loaders {
     db: DatabaseConnection,
     viewer: Viewer,
+    shared: Option<Arc<ResponseCache>>,
 }
 
-/// Builds the request's loader.
-pub fn request_loader(db: DatabaseConnection, viewer: Viewer) -> DataLoader<Loaders, HashMapCache> {
+/// Builds the request's loader. With `shared`, loaders marked `shared` below answer from the
+/// node's shared rows what they hold, and keep there what they fetch; give it only to requests
+/// that write nothing (a mutation's answer must show its own write).
+pub fn request_loader(
+    db: DatabaseConnection,
+    viewer: Viewer,
+    shared: Option<Arc<ResponseCache>>,
+) -> DataLoader<Loaders, HashMapCache> {
     DataLoader::with_cache(
-        Loaders { db, viewer },
+        Loaders { db, viewer, shared },
         tokio::spawn,
         HashMapCache::default(),
     )
 }
 
+impl Loaders {
+    /// What the shared rows hold of `keys`, the keys still to fetch, and the epoch to keep
+    /// fetched rows under (`None`: do not keep them).
+    fn look_up_shared<K, V>(&self, shared: bool, keys: &[K]) -> (HashMap<K, V>, Vec<K>, Option<u64>)
+    where
+        K: Eq + std::hash::Hash + Copy + Send + Sync + 'static,
+        V: Clone + Send + Sync + 'static,
+    {
+        let cache = self.shared.as_ref().filter(|_| shared);
+        let Some((cache, epoch)) = cache.and_then(|cache| Some((cache, cache.rows_epoch()?)))
+        else {
+            return (HashMap::new(), keys.to_vec(), None);
+        };
+        let found: HashMap<K, V> = cache.shared_rows(keys);
+        let missing = keys
+            .iter()
+            .filter(|key| !found.contains_key(key))
+            .copied()
+            .collect();
+        (found, missing, Some(epoch))
+    }
+}
+
 /// Declares a key type and its batch loader. For lists (`Vec<_>`), a key with no rows gets an
-/// empty list: that is an answer too, cached so that no resolver asks again.
+/// empty list: that is an answer too, cached so that no resolver asks again. `shared`: the
+/// value is the same for every caller, so it may come from (and go to) the node's shared rows;
+/// `per_request`: it depends on the caller, or is rarely asked for twice.
 macro_rules! loader {
-    ($(#[$meta:meta])* $key:ident => Vec<$item:ty>, |$db:ident, $viewer:ident, $ids:ident| $body:expr) => {
-        loader!(@define $(#[$meta])* $key => Vec<$item>, |$db, $viewer, $ids| $body, |values, keys| {
+    ($(#[$meta:meta])* $key:ident => Vec<$item:ty>, $scope:ident, |$db:ident, $viewer:ident, $ids:ident| $body:expr) => {
+        loader!(@define $(#[$meta])* $key => Vec<$item>, $scope, |$db, $viewer, $ids| $body, |values, keys| {
             for key in keys {
                 values.entry(*key).or_default();
             }
         });
     };
-    ($(#[$meta:meta])* $key:ident => $value:ty, |$db:ident, $viewer:ident, $ids:ident| $body:expr) => {
-        loader!(@define $(#[$meta])* $key => $value, |$db, $viewer, $ids| $body, |_values, _keys| {});
+    ($(#[$meta:meta])* $key:ident => $value:ty, $scope:ident, |$db:ident, $viewer:ident, $ids:ident| $body:expr) => {
+        loader!(@define $(#[$meta])* $key => $value, $scope, |$db, $viewer, $ids| $body, |_values, _keys| {});
     };
-    (@define $(#[$meta:meta])* $key:ident => $value:ty, |$db:ident, $viewer:ident, $ids:ident| $body:expr,
+    (@scope shared) => { true };
+    (@scope per_request) => { false };
+    (@define $(#[$meta:meta])* $key:ident => $value:ty, $scope:ident, |$db:ident, $viewer:ident, $ids:ident| $body:expr,
      |$values:ident, $keys:ident| $fill:block) => {
         $(#[$meta])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -57,14 +92,23 @@ macro_rules! loader {
             async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, $value>, Self::Error> {
                 #[allow(unused_variables, reason = "not every loader needs the viewer")]
                 let ($db, $viewer) = (&self.db, &self.viewer);
-                let $ids: Vec<i64> = keys.iter().map(|key| key.0).collect();
+                let (mut found, missing, epoch) =
+                    self.look_up_shared::<$key, $value>(loader!(@scope $scope), keys);
+                if missing.is_empty() {
+                    return Ok(found);
+                }
+                let $ids: Vec<i64> = missing.iter().map(|key| key.0).collect();
                 let rows = $body.await.map_err(Arc::new)?;
                 #[allow(unused_mut, reason = "only lists are filled in")]
                 let mut $values: HashMap<$key, $value> =
                     rows.into_iter().map(|(id, value)| ($key(id), value)).collect();
-                let $keys = keys;
+                let $keys = &missing;
                 $fill
-                Ok($values)
+                if let (Some(cache), Some(epoch)) = (&self.shared, epoch) {
+                    cache.keep_rows(epoch, &$values);
+                }
+                found.extend($values);
+                Ok(found)
             }
         }
     };
@@ -72,83 +116,83 @@ macro_rules! loader {
 
 loader!(
     /// A visible article by id.
-    ArticleById => article::Model, |db, viewer, ids| articles::find_by_ids(db, viewer, &ids)
+    ArticleById => article::Model, per_request, |db, viewer, ids| articles::find_by_ids(db, viewer, &ids)
 );
 loader!(
     /// A media item by id, if its article is visible.
-    MediaById => media::Model, |db, viewer, ids| articles::media_by_ids(db, viewer, &ids)
+    MediaById => media::Model, per_request, |db, viewer, ids| articles::media_by_ids(db, viewer, &ids)
 );
 loader!(
     /// A tag by id.
-    TagById => tag::Model, |db, viewer, ids| articles::tags_by_ids(db, &ids)
+    TagById => tag::Model, shared, |db, viewer, ids| articles::tags_by_ids(db, &ids)
 );
 loader!(
     /// An institution by id.
-    InstitutionById => institution::Model, |db, viewer, ids| institutions::find_by_ids(db, &ids)
+    InstitutionById => institution::Model, shared, |db, viewer, ids| institutions::find_by_ids(db, &ids)
 );
 loader!(
     /// A person by id.
-    PersonById => person::Model, |db, viewer, ids| people::find_by_ids(db, &ids)
+    PersonById => person::Model, shared, |db, viewer, ids| people::find_by_ids(db, &ids)
 );
 loader!(
     /// A position by id.
-    PositionById => position::Model, |db, viewer, ids| institutions::positions_by_ids(db, &ids)
+    PositionById => position::Model, shared, |db, viewer, ids| institutions::positions_by_ids(db, &ids)
 );
 loader!(
     /// An agreement by id.
-    AgreementById => agreement::Model, |db, viewer, ids| agreements::find_by_ids(db, &ids)
+    AgreementById => agreement::Model, shared, |db, viewer, ids| agreements::find_by_ids(db, &ids)
 );
 loader!(
     /// The media of an article.
-    MediaOf => Vec<media::Model>, |db, viewer, ids| articles::media_of(db, &ids)
+    MediaOf => Vec<media::Model>, shared, |db, viewer, ids| articles::media_of(db, &ids)
 );
 loader!(
     /// The byline authors of an article.
-    AuthorsOf => Vec<article_author::Model>, |db, viewer, ids| articles::authors_of(db, &ids)
+    AuthorsOf => Vec<article_author::Model>, shared, |db, viewer, ids| articles::authors_of(db, &ids)
 );
 loader!(
     /// The people an article names.
-    PeopleMentionedIn => Vec<article_person::Model>, |db, viewer, ids| articles::people_mentioned_in(db, &ids)
+    PeopleMentionedIn => Vec<article_person::Model>, shared, |db, viewer, ids| articles::people_mentioned_in(db, &ids)
 );
 loader!(
     /// The institutions an article names.
-    InstitutionsMentionedIn => Vec<article_institution::Model>, |db, viewer, ids| articles::institutions_mentioned_in(db, &ids)
+    InstitutionsMentionedIn => Vec<article_institution::Model>, shared, |db, viewer, ids| articles::institutions_mentioned_in(db, &ids)
 );
 loader!(
     /// The agreements an article is about.
-    AgreementsOfArticle => Vec<article_agreement::Model>, |db, viewer, ids| articles::agreements_of(db, &ids)
+    AgreementsOfArticle => Vec<article_agreement::Model>, shared, |db, viewer, ids| articles::agreements_of(db, &ids)
 );
 loader!(
     /// The tags of an article.
-    TagsOf => Vec<tag::Model>, |db, viewer, ids| articles::tags_of(db, &ids)
+    TagsOf => Vec<tag::Model>, shared, |db, viewer, ids| articles::tags_of(db, &ids)
 );
 loader!(
     /// The visible articles of a translation group, by the group's original.
-    TranslationGroup => Vec<article::Model>, |db, viewer, ids| articles::translation_groups(db, viewer, &ids)
+    TranslationGroup => Vec<article::Model>, per_request, |db, viewer, ids| articles::translation_groups(db, viewer, &ids)
 );
 loader!(
     /// Every position of a person.
-    PositionsOfPerson => Vec<position::Model>, |db, viewer, ids| institutions::positions_of_people(db, &ids)
+    PositionsOfPerson => Vec<position::Model>, shared, |db, viewer, ids| institutions::positions_of_people(db, &ids)
 );
 loader!(
     /// Every position held at an institution.
-    PositionsAt => Vec<position::Model>, |db, viewer, ids| institutions::positions_at(db, &ids)
+    PositionsAt => Vec<position::Model>, shared, |db, viewer, ids| institutions::positions_at(db, &ids)
 );
 loader!(
     /// The institutions directly under an institution.
-    InstitutionChildren => Vec<institution::Model>, |db, viewer, ids| institutions::children_of(db, &ids)
+    InstitutionChildren => Vec<institution::Model>, shared, |db, viewer, ids| institutions::children_of(db, &ids)
 );
 loader!(
     /// The agreements that renew an agreement.
-    SuccessorsOf => Vec<agreement::Model>, |db, viewer, ids| agreements::successors_of(db, &ids)
+    SuccessorsOf => Vec<agreement::Model>, shared, |db, viewer, ids| agreements::successors_of(db, &ids)
 );
 loader!(
     /// The parties of an agreement.
-    PartiesOf => Vec<agreement_party::Model>, |db, viewer, ids| agreements::parties_of(db, &ids)
+    PartiesOf => Vec<agreement_party::Model>, shared, |db, viewer, ids| agreements::parties_of(db, &ids)
 );
 loader!(
     /// The signatories of an agreement.
-    SignatoriesOf => Vec<agreement_signatory::Model>, |db, viewer, ids| agreements::signatories_of(db, &ids)
+    SignatoriesOf => Vec<agreement_signatory::Model>, shared, |db, viewer, ids| agreements::signatories_of(db, &ids)
 );
 
 /// The whole section tree, loaded once per request.
@@ -161,9 +205,17 @@ impl Loader<AllSections> for Loaders {
 
     async fn load(
         &self,
-        _keys: &[AllSections],
+        keys: &[AllSections],
     ) -> Result<HashMap<AllSections, Self::Value>, Self::Error> {
+        let (found, missing, epoch) = self.look_up_shared::<AllSections, Self::Value>(true, keys);
+        if missing.is_empty() {
+            return Ok(found);
+        }
         let tree = sections::tree(&self.db).await.map_err(Arc::new)?;
-        Ok(HashMap::from([(AllSections, Arc::new(tree))]))
+        let values = HashMap::from([(AllSections, Arc::new(tree))]);
+        if let (Some(cache), Some(epoch)) = (&self.shared, epoch) {
+            cache.keep_rows(epoch, &values);
+        }
+        Ok(values)
     }
 }

@@ -25,7 +25,7 @@ use crate::auth::{Identity, api_tokens};
 use crate::content::Viewer;
 use crate::error::AppError;
 use crate::error::ErrorCode;
-use crate::graphql::{RequestContext, with_code};
+use crate::graphql::{RequestContext, document_error_code, too_many_aliases, with_code};
 use crate::http::persisted;
 use crate::http::response_cache::Shareable;
 
@@ -344,9 +344,13 @@ async fn run(
     let document = match request.parsed_query() {
         Ok(document) => document,
         Err(error) => {
-            return Outcome::DocumentRefused(vec![with_code(error, ErrorCode::GraphqlParseFailed)]);
+            let code = document_error_code(&error.message).unwrap_or(ErrorCode::GraphqlParseFailed);
+            return Outcome::DocumentRefused(vec![with_code(error, code)]);
         }
     };
+    if let Some(error) = too_many_aliases(document, state.config.graphql.max_aliases) {
+        return Outcome::DocumentRefused(vec![error]);
+    }
     let operation = match (&document.operations, operation_name.as_deref()) {
         (DocumentOperations::Single(operation), None) => Some(&operation.node),
         (DocumentOperations::Single(_), Some(_)) => None,
@@ -387,12 +391,27 @@ async fn run(
         ));
     }
 
+    // A query may read the node's shared rows (people, institutions, an article's links...).
+    // Anonymous readers take them as they are: like cached responses, they follow another
+    // node's writes within the poll interval. A signed-in caller (an editor checking a write
+    // made through another node, say) gets everything committed before the request: the node
+    // reads the change log's position first, which drops the rows when it moved.
+    let shared_rows = operation_type == OperationType::Query
+        && (caller.identity.is_none()
+            || match state.cache.observe_change_log(&state.db.conn).await {
+                Ok(()) => true,
+                Err(error) => {
+                    tracing::warn!(%error, "cannot read the change log; reading rows afresh");
+                    false
+                }
+            });
     let viewer = Viewer::new(caller.identity.clone(), state.config.site_utc_offset);
     let context = RequestContext::new(
         state.clone(),
         viewer,
         caller.client.clone(),
         caller.login_tried.clone(),
+        shared_rows,
     );
     let mut context = context;
     context.preferred_locale = caller.locale;
@@ -406,16 +425,25 @@ async fn run(
             state.cache.invalidate();
         }
     }
-    // Errors raised by the library itself (an argument that does not coerce, say) carry no code;
-    // ours always do. Give theirs the code of a client error.
+    // Errors raised by the library itself carry no code; ours always do. A limit gets its own
+    // code; another error about the document as a whole (no path, nothing executed) failed
+    // validation; the rest (an argument that does not coerce, say) are a client's error.
+    let executed = response.data != async_graphql::Value::Null;
     for error in &mut response.errors {
         let has_code = error
             .extensions
             .as_ref()
             .is_some_and(|extensions| extensions.get("code").is_some());
         if !has_code {
+            let code = document_error_code(&error.message).unwrap_or(
+                if executed || !error.path.is_empty() {
+                    ErrorCode::BadUserInput
+                } else {
+                    ErrorCode::GraphqlValidationFailed
+                },
+            );
             let taken = std::mem::replace(error, ServerError::new(String::new(), None));
-            *error = with_code(taken, ErrorCode::BadUserInput);
+            *error = with_code(taken, code);
         }
     }
     let refused = response.data == async_graphql::Value::Null
@@ -716,7 +744,7 @@ pub async fn websocket(
     upgrade
         .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |stream| {
-            let schema = state.schema.clone();
+            let schema = state.live_schema.clone();
             async_graphql_axum::GraphQLWebSocket::new(stream, schema, protocol)
                 .on_connection_init(move |payload| async move {
                     let token = ["Authorization", "authorization"]
@@ -742,6 +770,7 @@ pub async fn websocket(
                         viewer,
                         caller.client,
                         caller.login_tried,
+                        false,
                     );
                     // A connection lives long: nested fields must not be served from a stale cache.
                     context.loader.enable_all_cache(false);

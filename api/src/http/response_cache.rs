@@ -27,7 +27,9 @@
 //! within the poll interval, as for cached answers). Until the version is known the tag is a
 //! hash of the body, as for signed-in callers.
 
+use std::any::{Any, TypeId};
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -98,7 +100,26 @@ pub struct ResponseCache {
     /// digest of its key), sent with a 304 that is decided without rendering.
     validated: RwLock<HashMap<[u8; 32], (HeaderValue, HeaderValue)>>,
     not_modified: AtomicU64,
+    /// Rows every caller sees alike, shared by this node's requests (see [`SharedRows`]).
+    rows: RwLock<SharedRows>,
 }
+
+/// Rows that read the same for every caller (people, institutions, positions, sections, the
+/// links and media of an article), by loader key, shared by the requests of this node so that
+/// a rendered page does not fetch them again. Kept with the response cache on or off, under the
+/// same rule as list totals: dropped on every change the node learns of, and a row read while a
+/// change came in is not kept. Rows are not about time (nothing in them depends on the clock),
+/// so the clock's horizon does not concern them. Anything that depends on who asks (articles,
+/// which may be drafts) is never kept here.
+#[derive(Default)]
+struct SharedRows {
+    /// One `HashMap<K, V>` per key type `K`.
+    maps: HashMap<TypeId, Box<dyn Any + Send + Sync>>,
+    len: usize,
+}
+
+/// Most shared rows kept at once (a few megabytes); when full, the rows start again.
+const MAX_SHARED_ROWS: usize = 20_000;
 
 /// Most requests whose headers are remembered for a 304 decided without rendering.
 const MAX_VALIDATED: usize = 20_000;
@@ -172,6 +193,7 @@ impl ResponseCache {
             searched: AtomicI64::new(NOTHING_SEEN),
             validated: RwLock::default(),
             not_modified: AtomicU64::new(0),
+            rows: RwLock::default(),
         }
     }
 
@@ -232,6 +254,70 @@ impl ResponseCache {
             entries.bytes = 0;
             entries.counts.clear();
         }
+        if let Ok(mut rows) = self.rows.write() {
+            *rows = SharedRows::default();
+        }
+    }
+
+    /// The epoch under which shared rows may be read and kept now; `None` until the node has
+    /// read the change log once (rows read before may predate a change it has not seen). Take
+    /// it before reading the database, and hand it back to [`Self::keep_rows`].
+    pub fn rows_epoch(&self) -> Option<u64> {
+        let epoch = self.epoch.load(Ordering::SeqCst);
+        (self.seen.load(Ordering::SeqCst) != NOTHING_SEEN).then_some(epoch)
+    }
+
+    /// The shared rows of those of `keys` that are kept.
+    pub fn shared_rows<K, V>(&self, keys: &[K]) -> HashMap<K, V>
+    where
+        K: Eq + Hash + Copy + Send + Sync + 'static,
+        V: Clone + Send + Sync + 'static,
+    {
+        let Ok(rows) = self.rows.read() else {
+            return HashMap::new();
+        };
+        let Some(map) = rows
+            .maps
+            .get(&TypeId::of::<K>())
+            .and_then(|map| map.downcast_ref::<HashMap<K, V>>())
+        else {
+            return HashMap::new();
+        };
+        keys.iter()
+            .filter_map(|key| map.get(key).map(|value| (*key, value.clone())))
+            .collect()
+    }
+
+    /// Keeps rows read from the database under `epoch`, unless a change came in since.
+    pub fn keep_rows<K, V>(&self, epoch: u64, values: &HashMap<K, V>)
+    where
+        K: Eq + Hash + Copy + Send + Sync + 'static,
+        V: Clone + Send + Sync + 'static,
+    {
+        if values.is_empty() || values.len() > MAX_SHARED_ROWS {
+            return;
+        }
+        let Ok(mut rows) = self.rows.write() else {
+            return;
+        };
+        if self.epoch.load(Ordering::SeqCst) != epoch {
+            return;
+        }
+        if rows.len + values.len() > MAX_SHARED_ROWS {
+            *rows = SharedRows::default();
+        }
+        let Some(map) = rows
+            .maps
+            .entry(TypeId::of::<K>())
+            .or_insert_with(|| Box::new(HashMap::<K, V>::new()))
+            .downcast_mut::<HashMap<K, V>>()
+        else {
+            return;
+        };
+        let before = map.len();
+        map.extend(values.iter().map(|(key, value)| (*key, value.clone())));
+        let added = map.len() - before;
+        rows.len += added;
     }
 
     /// The public total of the list named `key`, from the cache or from `compute` (counting a
@@ -352,10 +438,13 @@ impl ResponseCache {
             .await?
             .flatten()
             .unwrap_or(0);
-        let previous = self.seen.fetch_max(latest, Ordering::SeqCst);
+        // Dropped before the position is published: whoever reads `seen` at `latest` may rely
+        // on nothing older than `latest` being kept (a signed-in request checks just that).
+        let previous = self.seen.load(Ordering::SeqCst);
         if previous != NOTHING_SEEN && latest > previous {
             self.invalidate();
         }
+        self.seen.fetch_max(latest, Ordering::SeqCst);
         Ok(())
     }
 
