@@ -18,6 +18,7 @@ use crate::content::live::ChangeFeed;
 use crate::db::Db;
 use crate::graphql::{NewsdeskSchema, build_live_schema, build_schema};
 use crate::http;
+use crate::http::documents::ParsedDocuments;
 use crate::http::persisted::PersistedQueries;
 use crate::http::response_cache::{self, ResponseCache};
 use crate::seed;
@@ -37,6 +38,8 @@ pub struct AppState {
     pub keys: Keys,
     /// Registered and remembered persisted queries.
     pub persisted: Arc<PersistedQueries>,
+    /// Parsed query documents, by their text.
+    pub documents: Arc<ParsedDocuments>,
     /// This node's live changes, for subscriptions.
     pub changes: ChangeFeed,
     /// This node's search index.
@@ -107,6 +110,7 @@ impl AppState {
             config: Arc::new(config),
             keys,
             persisted: Arc::new(persisted),
+            documents: Arc::default(),
             changes,
             search,
             cache,

@@ -1,5 +1,6 @@
 //! HTTP handlers: GraphQL over HTTP and the health probes.
 
+pub mod documents;
 pub mod graphql;
 pub mod health;
 pub mod persisted;

@@ -341,6 +341,16 @@ async fn run(
         && state
             .persisted
             .is_registered(&persisted::hash(&request.query));
+    // A query this node has parsed before is copied, not parsed again.
+    match state.documents.get(&request.query) {
+        Some(document) => request.set_parsed_query(document),
+        None => {
+            if let Ok(document) = async_graphql::parser::parse_query(&request.query) {
+                state.documents.keep(&request.query, &document);
+                request.set_parsed_query(document);
+            }
+        }
+    }
     let document = match request.parsed_query() {
         Ok(document) => document,
         Err(error) => {
