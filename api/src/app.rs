@@ -46,6 +46,8 @@ pub struct AppState {
     pub search: Arc<crate::search::SearchIndex>,
     /// Rendered anonymous responses.
     pub cache: Arc<ResponseCache>,
+    /// Turns to render a query ([`Config::render_permits`] at once).
+    pub renders: Arc<tokio::sync::Semaphore>,
 }
 
 /// Why the app could not start.
@@ -103,6 +105,7 @@ impl AppState {
             std::time::Duration::from_millis(200),
         );
         let search = open_search(&config, &db, cache.clone()).await?;
+        let config_permits = config.render_permits();
         Ok(Self {
             db,
             schema,
@@ -114,6 +117,7 @@ impl AppState {
             changes,
             search,
             cache,
+            renders: Arc::new(tokio::sync::Semaphore::new(config_permits)),
         })
     }
 }

@@ -25,6 +25,12 @@ pub struct Config {
     #[arg(long, env = "NEWSDESK_RESPONSE_CACHE_MB", global = true, default_value_t = 32, value_name = "MIB", value_parser = clap::value_parser!(u32).range(0..=4096))]
     pub response_cache_mb: u32,
 
+    /// Most queries rendered at once (GraphQL queries and REST article views); more wait their
+    /// turn. Rendering is CPU work: beyond a few per core, more at once only hold more memory.
+    /// Cached responses, mutations and subscriptions never wait. Default: 4 per CPU core.
+    #[arg(long, env = "NEWSDESK_MAX_CONCURRENT_RENDERS", global = true, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10000))]
+    pub max_concurrent_renders: Option<u32>,
+
     /// Maximum number of pooled database connections. Default: 10 on PostgreSQL; 4 on SQLite,
     /// where each connection has a thread and a page cache of its own, more connections do not
     /// read faster on a small machine, and writes take turns anyway.
@@ -274,6 +280,15 @@ impl Config {
     /// Whether the database in force is SQLite.
     pub fn is_sqlite(&self) -> bool {
         self.effective_database_url().starts_with("sqlite:")
+    }
+
+    /// How many queries render at once: as configured, or 4 per CPU core.
+    pub fn render_permits(&self) -> usize {
+        self.max_concurrent_renders
+            .map(|n| n as usize)
+            .unwrap_or_else(|| {
+                4 * std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
+            })
     }
 
     /// The pool size: as configured, or the database's default.

@@ -6,6 +6,8 @@
 
 use std::time::{Duration, Instant};
 
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
 use entities::enums::{InstitutionKind, MentionRole, UserRole};
 use newsdesk::ids::{self, Kind};
 use newsdesk_tests::fixtures::{self, ArticleSpec, day};
@@ -167,5 +169,70 @@ db_test!(async fn another_node_shares_no_row_older_than_its_caller_may_see(app, 
             "the other node still served the old name after a second"
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+});
+
+/// The REST list's first mentioned person, and the statements the request ran.
+async fn rest_list(app: &TestApp, token: Option<&str>) -> (u64, String) {
+    let mut builder = Request::builder()
+        .method(Method::GET)
+        .uri("/api/v1/articles?limit=5");
+    if let Some(token) = token {
+        builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
+    }
+    let before = app.statements();
+    let response = app
+        .send(
+            builder
+                .body(Body::empty())
+                .unwrap_or_else(|error| panic!("{error}")),
+        )
+        .await;
+    let ran = app.statements() - before;
+    assert_eq!(response.status, StatusCode::OK);
+    let name = response.json()["items"][0]["mentionedPeople"][0]["person"]["name"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    (ran, name)
+}
+
+db_test!(async fn the_rest_list_reads_shared_rows_and_never_older_ones_than_its_caller_may_see(app, &["--response-cache-mb", "0"]) {
+    let story = story(&app).await;
+    let editor = app.user(UserRole::Editor).await;
+    let other = app.another_node().await;
+    settled(&app).await;
+    let (first, name) = rest_list(&app, None).await;
+    assert_eq!(name, "wang fang");
+    let (again, _) = rest_list(&app, None).await;
+    // The page is read every time; the article's links, people and sections are not.
+    assert!(again < first, "nothing was shared: {first} then {again} statements");
+    assert!(again <= 2, "a second REST rendering ran {again} statements");
+    settled(&other).await;
+    assert_eq!(rest_list(&other, Some(&editor.token)).await.1, "wang fang");
+
+    rename(&app, &editor.token, story.person, "Wang Fang").await;
+    assert_eq!(rest_list(&app, None).await.1, "Wang Fang", "the writing node served an old row");
+    assert_eq!(
+        rest_list(&other, Some(&editor.token)).await.1,
+        "Wang Fang",
+        "a signed-in caller on another node got a row from before"
+    );
+});
+
+db_test!(async fn queries_wait_their_turn_to_render_and_all_get_answers(app, &["--response-cache-mb", "0", "--max-concurrent-renders", "1"]) {
+    let story = story(&app).await;
+    let editor = app.user(UserRole::Editor).await;
+    // Twelve readers at once through one turn, and a writer beside them.
+    let reads = futures_util::future::join_all((0..12).map(|_| anonymous(&app)));
+    let write = rename(&app, &editor.token, story.person, "Wang Fang");
+    let (reads, written) = tokio::time::timeout(Duration::from_secs(20), async {
+        tokio::join!(reads, write)
+    })
+    .await
+    .unwrap_or_else(|_| panic!("queries waiting for a turn never got one"));
+    assert_eq!(written["updatePerson"]["person"]["name"], "Wang Fang");
+    for (_, shown) in reads {
+        assert_eq!(shown.1, "Director");
     }
 });

@@ -39,7 +39,57 @@ pub fn request_loader(
     )
 }
 
+/// A loader key made of one row id.
+pub trait RowKey: Copy + Eq + std::hash::Hash + Send + Sync + 'static {
+    /// The key of the row with this id.
+    fn from_id(id: i64) -> Self;
+}
+
 impl Loaders {
+    /// A loader outside GraphQL (the REST views): with `shared`, rows marked `shared` below
+    /// come from (and go to) the node's shared rows; give it only to requests that write nothing.
+    pub fn new(db: DatabaseConnection, viewer: Viewer, shared: Option<Arc<ResponseCache>>) -> Self {
+        Self { db, viewer, shared }
+    }
+
+    /// The values of `ids` through the loader of `K`, by id, in one batch (or none, when the
+    /// shared rows hold them all).
+    pub async fn by_ids<K>(
+        &self,
+        ids: &[i64],
+    ) -> Result<HashMap<i64, <Self as Loader<K>>::Value>, AppError>
+    where
+        K: RowKey,
+        Self: Loader<K, Error = Arc<AppError>>,
+    {
+        let mut seen = std::collections::HashSet::new();
+        let keys: Vec<K> = ids
+            .iter()
+            .filter(|id| seen.insert(**id))
+            .map(|id| K::from_id(*id))
+            .collect();
+        if keys.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let values = Loader::<K>::load(self, &keys).await.map_err(owned)?;
+        let mut by_id = HashMap::with_capacity(values.len());
+        for id in seen {
+            if let Some(value) = values.get(&K::from_id(id)) {
+                by_id.insert(id, value.clone());
+            }
+        }
+        Ok(by_id)
+    }
+
+    /// The section tree, from the shared rows when they hold it.
+    pub async fn section_tree(&self) -> Result<Arc<SectionTree>, AppError> {
+        let mut tree = Loader::<AllSections>::load(self, &[AllSections])
+            .await
+            .map_err(owned)?;
+        tree.remove(&AllSections)
+            .ok_or_else(|| AppError::Internal("the section tree did not load".into()))
+    }
+
     /// What the shared rows hold of `keys`, the keys still to fetch, and the epoch to keep
     /// fetched rows under (`None`: do not keep them).
     fn look_up_shared<K, V>(&self, shared: bool, keys: &[K]) -> (HashMap<K, V>, Vec<K>, Option<u64>)
@@ -84,6 +134,12 @@ macro_rules! loader {
         $(#[$meta])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         pub struct $key(pub i64);
+
+        impl RowKey for $key {
+            fn from_id(id: i64) -> Self {
+                Self(id)
+            }
+        }
 
         impl Loader<$key> for Loaders {
             type Value = $value;
@@ -218,4 +274,9 @@ impl Loader<AllSections> for Loaders {
         }
         Ok(values)
     }
+}
+
+/// A loader's error, owned again (a batch's error is shared by every key that waited on it).
+fn owned(error: Arc<AppError>) -> AppError {
+    Arc::try_unwrap(error).unwrap_or_else(|shared| AppError::Internal(format!("{shared:?}")))
 }

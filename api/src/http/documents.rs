@@ -48,8 +48,7 @@ impl ParsedDocuments {
         if kept.documents.contains_key(query) {
             return;
         }
-        if kept.documents.len() >= MAX_DOCUMENTS || kept.text_bytes + query.len() > MAX_TEXT_BYTES
-        {
+        if kept.documents.len() >= MAX_DOCUMENTS || kept.text_bytes + query.len() > MAX_TEXT_BYTES {
             kept.documents.clear();
             kept.text_bytes = 0;
         }
@@ -59,7 +58,10 @@ impl ParsedDocuments {
 
     /// How many documents are kept.
     pub fn len(&self) -> usize {
-        self.kept.lock().map(|kept| kept.documents.len()).unwrap_or(0)
+        self.kept
+            .lock()
+            .map(|kept| kept.documents.len())
+            .unwrap_or(0)
     }
 
     /// Whether no document is kept.

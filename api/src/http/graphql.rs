@@ -402,19 +402,11 @@ async fn run(
     }
 
     // A query may read the node's shared rows (people, institutions, an article's links...).
-    // Anonymous readers take them as they are: like cached responses, they follow another
-    // node's writes within the poll interval. A signed-in caller (an editor checking a write
-    // made through another node, say) gets everything committed before the request: the node
-    // reads the change log's position first, which drops the rows when it moved.
     let shared_rows = operation_type == OperationType::Query
-        && (caller.identity.is_none()
-            || match state.cache.observe_change_log(&state.db.conn).await {
-                Ok(()) => true,
-                Err(error) => {
-                    tracing::warn!(%error, "cannot read the change log; reading rows afresh");
-                    false
-                }
-            });
+        && state
+            .cache
+            .may_share_rows(&state.db.conn, caller.identity.is_some())
+            .await;
     let viewer = Viewer::new(caller.identity.clone(), state.config.site_utc_offset);
     let context = RequestContext::new(
         state.clone(),
@@ -426,7 +418,14 @@ async fn run(
     let mut context = context;
     context.preferred_locale = caller.locale;
     let request = request.data(context);
+    // Queries take turns to render (memory stays bounded under a burst); mutations never wait
+    // behind them, nor behind each other here (SQLite orders writes itself).
+    let permit = match operation_type {
+        OperationType::Query => state.renders.acquire().await.ok(),
+        _ => None,
+    };
     let mut response = state.schema.execute(request).await;
+    drop(permit);
     if operation_type == OperationType::Mutation {
         // The writer's own node shows a change at once; mutations that change no content
         // (`login`, tokens) leave the cache alone.

@@ -427,6 +427,24 @@ impl ResponseCache {
         })
     }
 
+    /// Whether a read that writes nothing may use the shared rows. Anonymous readers take them as
+    /// they are: like cached responses, they follow another node's writes within the poll
+    /// interval. A signed-in caller (an editor checking a write made through another node, say)
+    /// gets everything committed before the request: the node reads the change log's position
+    /// first, which drops the rows when it moved.
+    pub async fn may_share_rows(&self, db: &DatabaseConnection, signed_in: bool) -> bool {
+        if !signed_in {
+            return true;
+        }
+        match self.observe_change_log(db).await {
+            Ok(()) => true,
+            Err(error) => {
+                tracing::warn!(%error, "cannot read the change log; reading rows afresh");
+                false
+            }
+        }
+    }
+
     /// Reads the change log's position and drops the cache when it moved since last seen: after
     /// a mutation on this node, and every poll.
     pub async fn observe_change_log(&self, db: &DatabaseConnection) -> Result<(), DbErr> {

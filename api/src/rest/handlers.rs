@@ -16,6 +16,7 @@ use crate::content::institutions::{self, InstitutionFilter};
 use crate::content::sync::{self, SyncEntity, SyncItem, SyncType};
 use crate::content::{Viewer, people, sections};
 use crate::error::{AppError, AppResult};
+use crate::graphql::loaders::Loaders;
 use crate::http::graphql::authenticate;
 use crate::http::persisted::hash_bytes;
 use crate::http::response_cache::Shareable;
@@ -108,6 +109,17 @@ async fn viewer(state: &AppState, headers: &HeaderMap) -> AppResult<Viewer> {
         None => None,
     };
     Ok(Viewer::new(identity, state.config.site_utc_offset))
+}
+
+/// The loader of a REST read's relations, on the node's shared rows (see
+/// [`ResponseCache::may_share_rows`](crate::http::response_cache::ResponseCache::may_share_rows)).
+async fn relations(state: &AppState, viewer: &Viewer) -> Loaders {
+    let shared = state
+        .cache
+        .may_share_rows(&state.db.conn, viewer.identity().is_some())
+        .await
+        .then(|| state.cache.clone());
+    Loaders::new(state.db.conn.clone(), viewer.clone(), shared)
 }
 
 /// JSON with a strong ETag (304 on a match; for anonymous callers the response cache puts the
@@ -330,9 +342,12 @@ pub async fn list_articles(
         let rows = articles::list(db, &viewer, &filter, order, &page.args()?).await?;
         let (next_cursor, previous_cursor) = cursors(&rows);
         let total_count = articles::count_shared(db, &viewer, &filter, &state.cache).await?;
-        let items =
-            views::article_views(db, rows.items.iter().map(|(_, row)| row.clone()).collect())
-                .await?;
+        let _turn = state.renders.acquire().await.ok();
+        let items = views::article_views(
+            &relations(&state, &viewer).await,
+            rows.items.iter().map(|(_, row)| row.clone()).collect(),
+        )
+        .await?;
         let body = ArticlePage {
             items,
             next_cursor,
@@ -376,7 +391,8 @@ pub async fn get_article(
         let row = articles::find_by_slug(&state.db.conn, &viewer, &slug, locale)
             .await?
             .ok_or(AppError::NotFound { what: "article" })?;
-        let view = views::article_views(&state.db.conn, vec![row])
+        let _turn = state.renders.acquire().await.ok();
+        let view = views::article_views(&relations(&state, &viewer).await, vec![row])
             .await?
             .pop()
             .ok_or(AppError::NotFound { what: "article" })?;
@@ -752,7 +768,8 @@ pub async fn sync(
             })
             .collect();
         let mut article_views: std::collections::HashMap<String, ArticleView> =
-            views::article_views(db, article_rows)
+            // Never the shared rows: a sync page is exactly what the database holds.
+            views::article_views(&Loaders::new(db.clone(), viewer.clone(), None), article_rows)
                 .await?
                 .into_iter()
                 .map(|view| (view.id.clone(), view))

@@ -5,13 +5,16 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entities::{agreement, article, institution, person, section};
-use sea_orm::ConnectionTrait;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::content::jsonld::{NewsArticleParts, news_article};
-use crate::content::{agreements, articles, institutions, markdown, people, sections};
+use crate::content::{markdown, sections};
 use crate::error::AppResult;
+use crate::graphql::loaders::{
+    AgreementById, AgreementsOfArticle, AuthorsOf, InstitutionById, InstitutionsMentionedIn,
+    Loaders, MediaOf, PeopleMentionedIn, PersonById, TagsOf,
+};
 use crate::ids::{self, Kind};
 
 /// A short reference to a section.
@@ -320,26 +323,27 @@ fn lower<T: std::fmt::Debug>(value: T) -> String {
     snake
 }
 
-/// Builds the views of `rows`, loading each relation once for all of them.
-pub async fn article_views<C: ConnectionTrait>(
-    db: &C,
+/// Builds the views of `rows`, loading each relation once for all of them, through `relations`
+/// (which answers what the node's shared rows hold, when it may read them).
+pub async fn article_views(
+    relations: &Loaders,
     rows: Vec<article::Model>,
 ) -> AppResult<Vec<ArticleView>> {
     let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
-    let tree = sections::tree(db).await?;
-    let authors = articles::authors_of(db, &ids).await?;
-    let media = articles::media_of(db, &ids).await?;
-    let mentions = articles::people_mentioned_in(db, &ids).await?;
-    let institution_links = articles::institutions_mentioned_in(db, &ids).await?;
-    let agreement_links = articles::agreements_of(db, &ids).await?;
-    let tags = articles::tags_of(db, &ids).await?;
+    let tree = relations.section_tree().await?;
+    let authors = relations.by_ids::<AuthorsOf>(&ids).await?;
+    let media = relations.by_ids::<MediaOf>(&ids).await?;
+    let mentions = relations.by_ids::<PeopleMentionedIn>(&ids).await?;
+    let institution_links = relations.by_ids::<InstitutionsMentionedIn>(&ids).await?;
+    let agreement_links = relations.by_ids::<AgreementsOfArticle>(&ids).await?;
+    let tags = relations.by_ids::<TagsOf>(&ids).await?;
     let person_ids: Vec<i64> = authors
         .values()
         .flatten()
         .map(|link| link.person_id)
         .chain(mentions.values().flatten().map(|link| link.person_id))
         .collect();
-    let people_rows = people::find_by_ids(db, &person_ids).await?;
+    let people_rows = relations.by_ids::<PersonById>(&person_ids).await?;
     let institution_ids: Vec<i64> = rows
         .iter()
         .filter_map(|row| row.source_institution_id)
@@ -350,13 +354,15 @@ pub async fn article_views<C: ConnectionTrait>(
                 .map(|link| link.institution_id),
         )
         .collect();
-    let institution_rows = institutions::find_by_ids(db, &institution_ids).await?;
+    let institution_rows = relations
+        .by_ids::<InstitutionById>(&institution_ids)
+        .await?;
     let agreement_ids: Vec<i64> = agreement_links
         .values()
         .flatten()
         .map(|link| link.agreement_id)
         .collect();
-    let agreement_rows = agreements::find_by_ids(db, &agreement_ids).await?;
+    let agreement_rows = relations.by_ids::<AgreementById>(&agreement_ids).await?;
     let views = rows
         .into_iter()
         .map(|row| {
