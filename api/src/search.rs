@@ -269,6 +269,18 @@ fn pinyin_forms(chinese: &str) -> String {
     }
 }
 
+/// Runs blocking `work` from async code; on a multi-threaded runtime the worker's other tasks
+/// move to another thread meanwhile.
+fn off_the_runtime<T>(work: impl FnOnce() -> T) -> T {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current() {
+        Ok(handle) if handle.runtime_flavor() == RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(work)
+        }
+        _ => work(),
+    }
+}
+
 fn internal(error: impl std::fmt::Display) -> AppError {
     AppError::Internal(format!("search index: {error}"))
 }
@@ -538,7 +550,9 @@ impl SearchIndex {
                     .map_err(internal)?;
             }
         }
-        self.commit(last)?;
+        // A commit waits for the indexing thread and syncs files to disk: let the runtime move
+        // this worker's other requests elsewhere meanwhile.
+        off_the_runtime(|| self.commit(last))?;
         Ok(rows.len())
     }
 
