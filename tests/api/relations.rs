@@ -223,3 +223,25 @@ db_test!(async fn an_institutions_and_a_persons_articles_come_from_every_way_of_
     assert_eq!(node_slugs(&data["page"]["articles"]), ["from-the-college"]);
     assert_eq!(data["page"]["articles"]["pageInfo"]["hasNextPage"], true);
 });
+
+db_test!(async fn a_list_reads_bodies_only_when_asked_and_then_however_they_are_asked(app) {
+    let db = app.db();
+    let section = fixtures::section(db, "news", None).await;
+    fixtures::article(db, ArticleSpec::published("story", section, 1)).await;
+    // Without a body field the list skips the column; every other field is as stored.
+    let plain = app
+        .query("{ articles(first: 1) { nodes { slug title } } }", json!({}))
+        .await;
+    assert_eq!(field(&plain["articles"]["nodes"], "slug"), ["story"]);
+    // Asked through a fragment spread, an inline fragment, `nodes`, and inside JSON-LD.
+    let query = "fragment Body on Article { bodyMarkdown } \
+        { a: articles(first: 1) { edges { node { ...Body } } } \
+          b: articles(first: 1) { edges { node { ... on Article { bodyText } } } } \
+          c: articles(first: 1) { nodes { bodyHtml } } \
+          d: articles(first: 1) { nodes { jsonLd } } }";
+    let data = app.query(query, json!({})).await;
+    assert_eq!(data["a"]["edges"][0]["node"]["bodyMarkdown"], "Body of story.");
+    assert_eq!(data["b"]["edges"][0]["node"]["bodyText"], "Body of story.");
+    assert_eq!(data["c"]["nodes"][0]["bodyHtml"], "<p>Body of story.</p>\n");
+    assert_eq!(data["d"]["nodes"][0]["jsonLd"]["articleBody"], "Body of story.");
+});

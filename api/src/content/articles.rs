@@ -13,8 +13,8 @@ use entities::{
 };
 use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement, UnionType};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Select,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, IdenStatic, Iterable, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Select,
 };
 
 use super::{Viewer, group_by, sections};
@@ -171,6 +171,16 @@ async fn select<C: ConnectionTrait>(
     Ok(select)
 }
 
+/// Whether a list reads the articles' bodies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bodies {
+    /// Read them.
+    Read,
+    /// Leave them out: each row's `body` is empty (a news list shows titles and summaries; the
+    /// bodies are most of an article's bytes).
+    Skip,
+}
+
 /// One page of the visible articles matching `filter`.
 pub async fn list<C: ConnectionTrait>(
     db: &C,
@@ -178,8 +188,17 @@ pub async fn list<C: ConnectionTrait>(
     filter: &ArticleFilter,
     order: ArticleOrder,
     page: &PageArgs,
+    bodies: Bodies,
 ) -> AppResult<Page<article::Model>> {
-    let select = select(db, viewer, filter).await?;
+    let mut select = select(db, viewer, filter).await?;
+    if bodies == Bodies::Skip {
+        select = select
+            .select_only()
+            .columns(
+                article::Column::iter().filter(|column| !matches!(column, article::Column::Body)),
+            )
+            .column_as(Expr::val(""), article::Column::Body.as_str());
+    }
     pagination::fetch_page(db, select, &ordering(order), page).await
 }
 

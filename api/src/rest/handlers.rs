@@ -339,7 +339,15 @@ pub async fn list_articles(
         let viewer = viewer(&state, &headers).await?;
         let db = &state.db.conn;
         let (filter, order) = article_filter(&state, &params).await?;
-        let rows = articles::list(db, &viewer, &filter, order, &page.args()?).await?;
+        let rows = articles::list(
+            db,
+            &viewer,
+            &filter,
+            order,
+            &page.args()?,
+            articles::Bodies::Read,
+        )
+        .await?;
         let (next_cursor, previous_cursor) = cursors(&rows);
         let total_count = articles::count_shared(db, &viewer, &filter, &state.cache).await?;
         let _turn = state.renders.acquire().await.ok();

@@ -121,17 +121,29 @@ pub(crate) async fn article_connection(
     }
     narrow(&mut filter);
     let page = page_args(args.first, args.after, args.last, args.before);
+    let look = ctx.look_ahead();
+    let items = prefetch::connection_items(&look);
+    let needs_body = items.iter().any(|item| {
+        ["bodyMarkdown", "bodyHtml", "bodyText", "jsonLd"]
+            .iter()
+            .any(|field| item.field(field).exists())
+    });
     let rows = articles::list(
         &request.db,
         &request.viewer,
         &filter,
         args.order_by.into(),
         &page,
+        if needs_body {
+            articles::Bodies::Read
+        } else {
+            articles::Bodies::Skip
+        },
     )
     .await
     .gql()?;
     let models: Vec<article::Model> = rows.items.iter().map(|(_, row)| row.clone()).collect();
-    for look in prefetch::connection_items(&ctx.look_ahead()) {
+    for look in items {
         prefetch::articles(ctx, look, &models).await?;
     }
     Ok(connection(rows, ListTotal::Articles(filter), Article))
