@@ -6,8 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use axum::body::Body;
-use axum::http::{Method, Request, StatusCode, header};
+use axum::http::StatusCode;
 use entities::enums::{InstitutionKind, MentionRole, UserRole};
 use newsdesk::ids::{self, Kind};
 use newsdesk_tests::fixtures::{self, ArticleSpec, day};
@@ -174,20 +173,13 @@ db_test!(async fn another_node_shares_no_row_older_than_its_caller_may_see(app, 
 
 /// The REST list's first mentioned person, and the statements the request ran.
 async fn rest_list(app: &TestApp, token: Option<&str>) -> (u64, String) {
-    let mut builder = Request::builder()
-        .method(Method::GET)
-        .uri("/api/v1/articles?limit=5");
-    if let Some(token) = token {
-        builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
-    }
+    let authorization = token.map(|token| format!("Bearer {token}"));
+    let headers: Vec<(&str, &str)> = authorization
+        .iter()
+        .map(|value| ("authorization", value.as_str()))
+        .collect();
     let before = app.statements();
-    let response = app
-        .send(
-            builder
-                .body(Body::empty())
-                .unwrap_or_else(|error| panic!("{error}")),
-        )
-        .await;
+    let response = app.get("/api/v1/articles?limit=5", &headers).await;
     let ran = app.statements() - before;
     assert_eq!(response.status, StatusCode::OK);
     let name = response.json()["items"][0]["mentionedPeople"][0]["person"]["name"]

@@ -259,6 +259,20 @@ impl TestApp {
         self.state.db.statement_count()
     }
 
+    /// Sends a GET to `uri` with `headers`.
+    pub async fn get(&self, uri: &str, headers: &[(&str, &str)]) -> TestResponse {
+        let mut builder = Request::builder().method(Method::GET).uri(uri);
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        self.send(
+            builder
+                .body(Body::empty())
+                .unwrap_or_else(|error| panic!("{error}")),
+        )
+        .await
+    }
+
     /// Sends a request through the router.
     pub async fn send(&self, request: Request<Body>) -> TestResponse {
         use tower::ServiceExt;
