@@ -48,6 +48,8 @@ pub struct AppState {
     pub cache: Arc<ResponseCache>,
     /// Turns to render a query ([`Config::render_permits`] at once).
     pub renders: Arc<tokio::sync::Semaphore>,
+    /// How article nodes were rendered.
+    pub rendering: Arc<crate::graphql::render::RenderStats>,
 }
 
 /// Why the app could not start.
@@ -118,6 +120,7 @@ impl AppState {
             search,
             cache,
             renders: Arc::new(tokio::sync::Semaphore::new(config_permits)),
+            rendering: Arc::default(),
         })
     }
 }

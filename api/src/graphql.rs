@@ -7,6 +7,8 @@ pub mod loaders;
 mod mutation;
 mod prefetch;
 mod query;
+pub mod render;
+mod rows;
 mod search_types;
 mod subscription;
 pub mod types;
@@ -89,8 +91,11 @@ pub struct RequestContext {
     /// Set by the first `login` of an HTTP request (shared by every operation of a batch), so
     /// that aliases and batches cannot try several passwords at once.
     pub login_tried: Arc<AtomicBool>,
-    /// Keys already prefetched, per key type, so that a prefetch never fetches a key twice.
-    prefetched: std::sync::Mutex<HashMap<std::any::TypeId, Box<dyn std::any::Any + Send>>>,
+    /// The rows prefetched so far, so that a prefetch never fetches a key twice and resolvers
+    /// find them without the DataLoader.
+    rows: std::sync::Mutex<rows::RequestRows>,
+    /// Whether prefetched rows are kept (not on a websocket, whose context outlives any write).
+    keeps_rows: bool,
 }
 
 impl RequestContext {
@@ -115,8 +120,41 @@ impl RequestContext {
             client,
             login_tried,
             preferred_locale: None,
-            prefetched: std::sync::Mutex::default(),
+            rows: std::sync::Mutex::default(),
+            keeps_rows: true,
         }
+    }
+
+    /// The same context with nothing kept between fields: for a websocket connection, which
+    /// lives long, so that nested fields are never served from a stale cache.
+    pub fn uncached(mut self) -> Self {
+        self.loader.enable_all_cache(false);
+        self.keeps_rows = false;
+        self
+    }
+
+    fn rows(&self) -> async_graphql::Result<std::sync::MutexGuard<'_, rows::RequestRows>> {
+        self.rows
+            .lock()
+            .map_err(|_| AppError::Internal("prefetched rows poisoned".into()).to_graphql())
+    }
+
+    /// Keeps rows fetched some other way (a list of children) as if prefetched by `K`.
+    pub(crate) fn keep_rows<K>(
+        &self,
+        rows: impl IntoIterator<Item = (K, <Loaders as Loader<K>>::Value)>,
+    ) -> async_graphql::Result<()>
+    where
+        K: Send + Sync + Hash + Eq + Clone + 'static,
+        Loaders: Loader<K, Error = Arc<AppError>>,
+    {
+        if self.keeps_rows {
+            let mut kept = self.rows()?;
+            for (key, value) in rows {
+                kept.keep(key, Some(value));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -125,7 +163,7 @@ pub(crate) fn request<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Reques
         .map_err(|_| AppError::Internal("request context missing".into()).to_graphql())
 }
 
-/// Loads one value through the request's DataLoader.
+/// Loads one value: from the prefetched rows, else through the request's DataLoader.
 pub(crate) async fn load<K>(
     ctx: &Context<'_>,
     key: K,
@@ -134,10 +172,15 @@ where
     K: Send + Sync + Hash + Eq + Clone + 'static,
     Loaders: Loader<K, Error = Arc<AppError>>,
 {
-    request(ctx)?.loader.load_one(key).await.gql()
+    let request = request(ctx)?;
+    if let Some(value) = request.rows()?.get(&key) {
+        return Ok(value.cloned());
+    }
+    request.loader.load_one(key).await.gql()
 }
 
-/// Loads many values through the request's DataLoader, in one batch.
+/// Loads many values: from the prefetched rows, the rest through the request's DataLoader, in
+/// one batch.
 pub(crate) async fn load_many<K>(
     ctx: &Context<'_>,
     keys: Vec<K>,
@@ -146,12 +189,30 @@ where
     K: Send + Sync + Hash + Eq + Clone + 'static,
     Loaders: Loader<K, Error = Arc<AppError>>,
 {
-    request(ctx)?.loader.load_many(keys).await.gql()
+    let request = request(ctx)?;
+    let mut values = HashMap::with_capacity(keys.len());
+    let mut rest = Vec::new();
+    {
+        let rows = request.rows()?;
+        for key in keys {
+            match rows.get(&key) {
+                Some(Some(value)) => {
+                    values.insert(key, value.clone());
+                }
+                Some(None) => {}
+                None => rest.push(key),
+            }
+        }
+    }
+    if !rest.is_empty() {
+        values.extend(request.loader.load_many(rest).await.gql()?);
+    }
+    Ok(values)
 }
 
 /// Loads many values at once, straight from the loader (no batching window to wait for), and
-/// keeps them in the request's cache for the resolvers. For prefetching, where every key is
-/// known up front; resolvers use [`load_many`], which batches across sibling fields.
+/// keeps them in the request's prefetched rows for the resolvers. For prefetching, where every
+/// key is known up front; resolvers use [`load_many`], which batches across sibling fields.
 pub(crate) async fn prefetch_many<K>(
     ctx: &Context<'_>,
     keys: Vec<K>,
@@ -161,34 +222,33 @@ where
     Loaders: Loader<K, Error = Arc<AppError>>,
 {
     let request = request(ctx)?;
-    let (fresh, known): (Vec<K>, Vec<K>) = {
-        let mut prefetched = request
-            .prefetched
-            .lock()
-            .map_err(|_| AppError::Internal("prefetch state poisoned".into()).to_graphql())?;
-        let entry = prefetched
-            .entry(std::any::TypeId::of::<K>())
-            .or_insert_with(|| Box::new(HashSet::<K>::new()));
-        match entry.downcast_mut::<HashSet<K>>() {
-            Some(seen) => keys.into_iter().partition(|key| seen.insert(key.clone())),
-            None => (keys, Vec::new()),
+    let mut values = HashMap::with_capacity(keys.len());
+    let mut fresh = Vec::new();
+    {
+        let rows = request.rows()?;
+        let mut seen = HashSet::with_capacity(keys.len());
+        for key in keys {
+            match rows.get(&key) {
+                // Already prefetched: answered without a statement.
+                Some(Some(value)) => {
+                    values.insert(key, value.clone());
+                }
+                Some(None) => {}
+                None if seen.insert(key.clone()) => fresh.push(key),
+                None => {}
+            }
         }
-    };
-    let mut values = HashMap::new();
-    if !fresh.is_empty() {
-        values = request.loader.loader().load(&fresh).await.gql()?;
-        request
-            .loader
-            .feed_many(
-                values
-                    .iter()
-                    .map(|(key, value)| (key.clone(), value.clone())),
-            )
-            .await;
     }
-    if !known.is_empty() {
-        // Already in the cache: answered without a statement.
-        values.extend(request.loader.load_many(known).await.gql()?);
+    if !fresh.is_empty() {
+        let fetched = request.loader.loader().load(&fresh).await.gql()?;
+        if request.keeps_rows {
+            let mut rows = request.rows()?;
+            for key in fresh {
+                let value = fetched.get(&key).cloned();
+                rows.keep(key, value);
+            }
+        }
+        values.extend(fetched);
     }
     Ok(values)
 }

@@ -10,6 +10,7 @@ mod languages;
 mod migrations;
 mod pagination;
 mod relations;
+mod render;
 mod response_cache;
 mod rest;
 mod schema;

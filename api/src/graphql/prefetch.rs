@@ -119,13 +119,9 @@ pub fn people<'a>(
     })
 }
 
-/// Puts rows already fetched into the by-id cache, so that nested prefetches do not refetch them.
-async fn feed_institutions(ctx: &Context<'_>, rows: Vec<institution::Model>) -> Result<()> {
-    let loader = &request(ctx)?.loader;
-    loader
-        .feed_many(rows.into_iter().map(|row| (InstitutionById(row.id), row)))
-        .await;
-    Ok(())
+/// Keeps rows already fetched as fetched by id, so that nested prefetches do not refetch them.
+fn keep_institutions(ctx: &Context<'_>, rows: Vec<institution::Model>) -> Result<()> {
+    request(ctx)?.keep_rows(rows.into_iter().map(|row| (InstitutionById(row.id), row)))
 }
 
 /// Prefetches institutions by id and what `look` selects on them.
@@ -150,7 +146,7 @@ pub fn institutions<'a>(
                 prefetch_many(ctx, ids.iter().map(|id| InstitutionChildren(*id)).collect()).await?;
             let rows: Vec<_> = groups.into_values().flatten().collect();
             let child_ids = unique(rows.iter().map(|row| row.id));
-            feed_institutions(ctx, rows).await?;
+            keep_institutions(ctx, rows)?;
             institutions(ctx, children, child_ids).await?;
         }
         let people_look = look.field("people");
@@ -214,10 +210,7 @@ pub fn agreements<'a>(
                 prefetch_many(ctx, ids.iter().map(|id| SuccessorsOf(*id)).collect()).await?;
             let rows: Vec<agreement::Model> = groups.into_values().flatten().collect();
             let next_ids = unique(rows.iter().map(|row| row.id));
-            let loader = &request(ctx)?.loader;
-            loader
-                .feed_many(rows.into_iter().map(|row| (AgreementById(row.id), row)))
-                .await;
+            request(ctx)?.keep_rows(rows.into_iter().map(|row| (AgreementById(row.id), row)))?;
             if successors.exists() {
                 agreements(ctx, successors, next_ids).await?;
             }

@@ -16,6 +16,7 @@ mod sync;
 pub use account::{ApiToken, ArticleRevision, AuditEntry, CreatedApiToken, Session, User};
 pub use agreement::{Agreement, AgreementFilterInput, AgreementParty, Signatory};
 pub(crate) use agreement::{AgreementListArgs, agreement_connection};
+pub(crate) use article::printed_byline;
 pub use article::{Article, ArticleFilterInput, Byline, Media, PersonMention, Tag};
 pub(crate) use article::{ArticleListArgs, article_connection};
 pub use connection::{

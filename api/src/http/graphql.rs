@@ -774,15 +774,15 @@ pub async fn websocket(
                                 )
                             })?;
                     let viewer = Viewer::new(caller.identity.clone(), state.config.site_utc_offset);
+                    // A connection lives long: nested fields must not be served from a stale cache.
                     let context = RequestContext::new(
                         state.clone(),
                         viewer,
                         caller.client,
                         caller.login_tried,
                         false,
-                    );
-                    // A connection lives long: nested fields must not be served from a stale cache.
-                    context.loader.enable_all_cache(false);
+                    )
+                    .uncached();
                     let mut data = async_graphql::Data::default();
                     data.insert(context);
                     Ok(data)

@@ -7,8 +7,8 @@ use serde_json::{Value, json};
 
 use crate::app::AppState;
 
-/// Counters in the Prometheus text format: SQL statements run, and the response cache's hits,
-/// misses, size and invalidations.
+/// Counters in the Prometheus text format: SQL statements run, the response cache's hits,
+/// misses, size and invalidations, and how article nodes were rendered.
 pub async fn metrics(State(state): State<AppState>) -> impl axum::response::IntoResponse {
     let cache = state.cache.stats();
     let lines = [
@@ -59,6 +59,18 @@ pub async fn metrics(State(state): State<AppState>) -> impl axum::response::Into
             "gauge",
             "Bytes held by the response cache.",
             cache.bytes as u64,
+        ),
+        (
+            "newsdesk_graphql_article_nodes_direct_total",
+            "counter",
+            "Article list nodes rendered straight from the prefetched rows.",
+            state.rendering.direct(),
+        ),
+        (
+            "newsdesk_graphql_article_nodes_resolved_total",
+            "counter",
+            "Article list nodes rendered by the resolvers (a selection the direct path leaves to them).",
+            state.rendering.by_resolvers(),
         ),
     ];
     let mut text = String::new();

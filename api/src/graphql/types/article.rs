@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use chrono::{DateTime, Utc};
-use entities::{article, media, tag};
+use entities::{article, article_person, media, tag};
 
 use super::connection::{ArticleConnection, ListTotal, connection};
 use super::{
@@ -311,26 +311,7 @@ impl Article {
         let rows = load(ctx, PeopleMentionedIn(self.0.id))
             .await?
             .unwrap_or_default();
-        let mut mentions: Vec<PersonMention> = Vec::new();
-        for row in rows {
-            match mentions
-                .iter_mut()
-                .find(|mention| mention.person_id == row.person_id)
-            {
-                Some(mention) => {
-                    mention.roles.push(row.role.into());
-                    if mention.title_as_printed.is_none() {
-                        mention.title_as_printed = row.title_as_printed;
-                    }
-                }
-                None => mentions.push(PersonMention {
-                    person_id: row.person_id,
-                    roles: vec![row.role.into()],
-                    title_as_printed: row.title_as_printed,
-                }),
-            }
-        }
-        Ok(mentions)
+        Ok(PersonMention::group(&rows))
     }
 
     /// The institutions the article names, in order of appearance.
@@ -447,15 +428,49 @@ impl Byline {
             keys.iter()
                 .filter_map(|key| people.get(key).map(|person| person.name_en.clone())),
         );
-        Ok((!parts.is_empty()).then(|| parts.join(", ")))
+        let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
+        Ok(printed_byline(&parts))
     }
+}
+
+/// A byline as printed: its parts (the unit's name, then the authors' names) joined by commas;
+/// `None` when there are none.
+pub(crate) fn printed_byline(parts: &[&str]) -> Option<String> {
+    (!parts.is_empty()).then(|| parts.join(", "))
 }
 
 /// A person named in an article.
 pub struct PersonMention {
-    person_id: i64,
-    roles: Vec<MentionRole>,
-    title_as_printed: Option<String>,
+    pub(crate) person_id: i64,
+    pub(crate) roles: Vec<MentionRole>,
+    pub(crate) title_as_printed: Option<String>,
+}
+
+impl PersonMention {
+    /// An article's mention rows as mentions: in order of appearance, each person once with all
+    /// their roles (and the first title printed).
+    pub(crate) fn group(rows: &[article_person::Model]) -> Vec<PersonMention> {
+        let mut mentions: Vec<PersonMention> = Vec::new();
+        for row in rows {
+            match mentions
+                .iter_mut()
+                .find(|mention| mention.person_id == row.person_id)
+            {
+                Some(mention) => {
+                    mention.roles.push(row.role.into());
+                    if mention.title_as_printed.is_none() {
+                        mention.title_as_printed = row.title_as_printed.clone();
+                    }
+                }
+                None => mentions.push(PersonMention {
+                    person_id: row.person_id,
+                    roles: vec![row.role.into()],
+                    title_as_printed: row.title_as_printed.clone(),
+                }),
+            }
+        }
+        mentions
+    }
 }
 
 /// A person named in an article.

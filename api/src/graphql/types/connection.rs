@@ -10,6 +10,7 @@ use crate::content::articles::{self, ArticleFilter};
 use crate::content::institutions::{self, InstitutionFilter};
 use crate::content::people;
 use crate::error::GraphqlResultExt;
+use crate::graphql::render::ArticleNode;
 use crate::graphql::request;
 use crate::pagination::Page;
 
@@ -52,6 +53,17 @@ fn page_info<T>(edges: &[(String, T)], has_previous_page: bool, has_next_page: b
 
 macro_rules! connection {
     ($connection:ident, $edge:ident, $node:ident, $what:literal) => {
+        connection!(
+            $connection,
+            $edge,
+            $node,
+            $what,
+            &$node,
+            std::convert::identity
+        );
+    };
+    // `$view`: what `node` and `nodes` give for a `$node` (`$show` makes it).
+    ($connection:ident, $edge:ident, $node:ident, $what:literal, $view:ty, $show:expr) => {
         #[doc = concat!("A page of ", $what, ".")]
         pub struct $connection {
             edges: Vec<$edge>,
@@ -68,8 +80,8 @@ macro_rules! connection {
             }
 
             /// The items of this page, without cursors.
-            async fn nodes(&self) -> Vec<&$node> {
-                self.edges.iter().map(|edge| &edge.node).collect()
+            async fn nodes(&self) -> Vec<$view> {
+                self.edges.iter().map(|edge| $show(&edge.node)).collect()
             }
 
             /// Where this page sits in the list.
@@ -98,8 +110,8 @@ macro_rules! connection {
             }
 
             /// The item.
-            async fn node(&self) -> &$node {
-                &self.node
+            async fn node(&self) -> $view {
+                $show(&self.node)
             }
         }
 
@@ -139,7 +151,15 @@ pub trait Paged: Sized {
     fn connection<M>(page: Page<M>, total: ListTotal, map: impl Fn(M) -> Self) -> Self::Connection;
 }
 
-connection!(ArticleConnection, ArticleEdge, Article, "articles");
+// Article nodes are rendered without resolvers where they can be (see `graphql::render`).
+connection!(
+    ArticleConnection,
+    ArticleEdge,
+    Article,
+    "articles",
+    ArticleNode<'_>,
+    ArticleNode
+);
 connection!(
     InstitutionConnection,
     InstitutionEdge,
