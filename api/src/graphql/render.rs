@@ -17,6 +17,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_graphql::indexmap::IndexMap;
+use async_graphql::indexmap::map::Entry;
 use async_graphql::parser::types::{Field, FragmentDefinition, Selection, SelectionSet};
 use async_graphql::registry::Registry;
 use async_graphql::resolver_utils::enum_value;
@@ -185,13 +186,16 @@ impl<'a> Render<'a> {
             } else {
                 value(name, &field.selection_set.node)?
             };
-            let key = &field.response_key().node;
-            match object.get(key) {
-                None => {
-                    object.insert(key.clone(), field_value);
+            match object.entry(field.response_key().node.clone()) {
+                Entry::Vacant(entry) => {
+                    entry.insert(field_value);
                 }
-                Some(Value::Object(_) | Value::List(_)) => return None,
-                Some(_) => {}
+                Entry::Occupied(entry)
+                    if matches!(entry.get(), Value::Object(_) | Value::List(_)) =>
+                {
+                    return None;
+                }
+                Entry::Occupied(_) => {}
             }
             Some(())
         })?;

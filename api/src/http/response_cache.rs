@@ -113,10 +113,13 @@ pub struct ResponseCache {
 /// which may be drafts) is never kept here.
 #[derive(Default)]
 struct SharedRows {
-    /// One `HashMap<K, V>` per key type `K`.
-    maps: HashMap<TypeId, Box<dyn Any + Send + Sync>>,
+    /// One `RowMap<K, V>` per key type `K`.
+    maps: HashMap<TypeId, Box<dyn Any + Send + Sync>, foldhash::fast::RandomState>,
     len: usize,
 }
+
+/// Shared rows of one key type (foldhash: the keys are row ids, looked up on every rendering).
+type RowMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
 /// Most shared rows kept at once (a few megabytes); when full, the rows start again.
 const MAX_SHARED_ROWS: usize = 20_000;
@@ -279,7 +282,7 @@ impl ResponseCache {
         let Some(map) = rows
             .maps
             .get(&TypeId::of::<K>())
-            .and_then(|map| map.downcast_ref::<HashMap<K, V>>())
+            .and_then(|map| map.downcast_ref::<RowMap<K, V>>())
         else {
             return HashMap::new();
         };
@@ -309,8 +312,8 @@ impl ResponseCache {
         let Some(map) = rows
             .maps
             .entry(TypeId::of::<K>())
-            .or_insert_with(|| Box::new(HashMap::<K, V>::new()))
-            .downcast_mut::<HashMap<K, V>>()
+            .or_insert_with(|| Box::new(RowMap::<K, V>::default()))
+            .downcast_mut::<RowMap<K, V>>()
         else {
             return;
         };
