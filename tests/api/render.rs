@@ -6,8 +6,8 @@ use newsdesk_tests::fixtures::{self, ArticleSpec};
 use newsdesk_tests::{TestApp, db_test};
 use serde_json::{Value, json};
 
-/// Every field the direct path renders, through a named fragment, an inline fragment, aliases,
-/// `__typename` and a field asked for twice.
+/// Every field the direct path renders (keep it so when the renderer learns a field), through a
+/// named fragment, an inline fragment, aliases, `__typename` and a field asked for twice.
 const NODE: &str = r#"
     __typename
     id
@@ -40,7 +40,7 @@ const NODE: &str = r#"
       person {
         slug
         name
-        positions { id title titleZh isCurrent startedOn endedOn version institution { ...Unit } }
+        positions { id title titleZh isCurrent startedOn endedOn version person { slug } institution { ...Unit } }
       }
     }
     mentionedInstitutions { ...Unit }
