@@ -213,6 +213,7 @@ where
 /// Loads many values at once, straight from the loader (no batching window to wait for), and
 /// keeps them in the request's prefetched rows for the resolvers. For prefetching, where every
 /// key is known up front; resolvers use [`load_many`], which batches across sibling fields.
+/// Returns the values, for the nested prefetches; [`prefetch`] when those are not needed.
 pub(crate) async fn prefetch_many<K>(
     ctx: &Context<'_>,
     keys: Vec<K>,
@@ -221,8 +222,29 @@ where
     K: Send + Sync + Hash + Eq + Clone + 'static,
     Loaders: Loader<K, Error = Arc<AppError>>,
 {
+    prefetch_rows(ctx, keys, true).await
+}
+
+/// [`prefetch_many`] without handing the values back (no copy of them is made).
+pub(crate) async fn prefetch<K>(ctx: &Context<'_>, keys: Vec<K>) -> async_graphql::Result<()>
+where
+    K: Send + Sync + Hash + Eq + Clone + 'static,
+    Loaders: Loader<K, Error = Arc<AppError>>,
+{
+    prefetch_rows(ctx, keys, false).await.map(drop)
+}
+
+async fn prefetch_rows<K>(
+    ctx: &Context<'_>,
+    keys: Vec<K>,
+    values_wanted: bool,
+) -> async_graphql::Result<HashMap<K, <Loaders as Loader<K>>::Value>>
+where
+    K: Send + Sync + Hash + Eq + Clone + 'static,
+    Loaders: Loader<K, Error = Arc<AppError>>,
+{
     let request = request(ctx)?;
-    let mut values = HashMap::with_capacity(keys.len());
+    let mut values = HashMap::new();
     let mut fresh = Vec::new();
     {
         let rows = request.rows()?;
@@ -230,25 +252,29 @@ where
         for key in keys {
             match rows.get(&key) {
                 // Already prefetched: answered without a statement.
-                Some(Some(value)) => {
+                Some(Some(value)) if values_wanted => {
                     values.insert(key, value.clone());
                 }
-                Some(None) => {}
+                Some(_) => {}
                 None if seen.insert(key.clone()) => fresh.push(key),
                 None => {}
             }
         }
     }
-    if !fresh.is_empty() {
-        let fetched = request.loader.loader().load(&fresh).await.gql()?;
-        if request.keeps_rows {
-            let mut rows = request.rows()?;
-            for key in fresh {
-                let value = fetched.get(&key).cloned();
-                rows.keep(key, value);
-            }
+    if fresh.is_empty() {
+        return Ok(values);
+    }
+    let mut fetched = request.loader.loader().load(&fresh).await.gql()?;
+    if !request.keeps_rows {
+        return Ok(if values_wanted { fetched } else { values });
+    }
+    let mut rows = request.rows()?;
+    for key in fresh {
+        let value = fetched.remove(&key);
+        if values_wanted && let Some(value) = &value {
+            values.insert(key.clone(), value.clone());
         }
-        values.extend(fetched);
+        rows.keep(key, value);
     }
     Ok(values)
 }

@@ -15,7 +15,7 @@ use super::loaders::{
     PersonById, PositionsAt, PositionsOfPerson, SignatoriesOf, SuccessorsOf, TagsOf,
     TranslationGroup,
 };
-use super::{prefetch_many, request};
+use super::{prefetch, prefetch_many, request};
 
 fn unique(ids: impl IntoIterator<Item = i64>) -> Vec<i64> {
     let mut seen = HashSet::new();
@@ -35,7 +35,7 @@ pub fn articles<'a>(
         }
         let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
         if look.field("section").exists() || look.field("breadcrumb").exists() {
-            prefetch_many(ctx, vec![AllSections]).await?;
+            prefetch(ctx, vec![AllSections]).await?;
         }
         let byline = look.field("byline");
         let byline_text = byline.field("text").exists();
@@ -49,7 +49,7 @@ pub fn articles<'a>(
             people(ctx, byline.field("authors"), people_ids).await?;
         }
         if look.field("media").exists() {
-            prefetch_many(ctx, ids.iter().map(|id| MediaOf(*id)).collect()).await?;
+            prefetch(ctx, ids.iter().map(|id| MediaOf(*id)).collect()).await?;
         }
         let mentions = look.field("mentionedPeople");
         if mentions.exists() {
@@ -78,18 +78,18 @@ pub fn articles<'a>(
             agreements(ctx, related, agreement_ids).await?;
         }
         if look.field("tags").exists() {
-            prefetch_many(ctx, ids.iter().map(|id| TagsOf(*id)).collect()).await?;
+            prefetch(ctx, ids.iter().map(|id| TagsOf(*id)).collect()).await?;
         }
         if look.field("translations").exists() {
             let groups = unique(
                 rows.iter()
                     .map(|row| row.translation_of_id.unwrap_or(row.id)),
             );
-            prefetch_many(ctx, groups.into_iter().map(TranslationGroup).collect()).await?;
+            prefetch(ctx, groups.into_iter().map(TranslationGroup).collect()).await?;
         }
         if look.field("translationOf").exists() {
             let originals = unique(rows.iter().filter_map(|row| row.translation_of_id));
-            prefetch_many(ctx, originals.into_iter().map(ArticleById).collect()).await?;
+            prefetch(ctx, originals.into_iter().map(ArticleById).collect()).await?;
         }
         Ok(())
     })
@@ -105,7 +105,7 @@ pub fn people<'a>(
         if ids.is_empty() {
             return Ok(());
         }
-        prefetch_many(ctx, ids.iter().map(|id| PersonById(*id)).collect()).await?;
+        prefetch(ctx, ids.iter().map(|id| PersonById(*id)).collect()).await?;
         let positions = look.field("positions");
         if positions.exists() {
             let rows =
@@ -134,11 +134,14 @@ pub fn institutions<'a>(
         if ids.is_empty() {
             return Ok(());
         }
-        let rows = prefetch_many(ctx, ids.iter().map(|id| InstitutionById(*id)).collect()).await?;
+        let keys = ids.iter().map(|id| InstitutionById(*id)).collect();
         let parent = look.field("parent");
         if parent.exists() {
+            let rows = prefetch_many(ctx, keys).await?;
             let parents = unique(rows.values().filter_map(|row| row.parent_id));
             institutions(ctx, parent, parents).await?;
+        } else {
+            prefetch(ctx, keys).await?;
         }
         let children = look.field("children");
         if children.exists() {
