@@ -12,28 +12,14 @@ fn encode(text: &str) -> String {
 }
 
 async fn get(app: &TestApp, query: &str, extra: &[(&str, &str)]) -> TestResponse {
-    let mut builder = Request::builder()
-        .method(Method::GET)
-        .uri(format!("/graphql?query={}", encode(query)))
-        .header(header::ACCEPT, "application/graphql-response+json");
-    for (name, value) in extra {
-        builder = builder.header(*name, *value);
-    }
-    app.send(
-        builder
-            .body(Body::empty())
-            .unwrap_or_else(|error| panic!("{error}")),
-    )
-    .await
+    let mut headers = vec![("accept", "application/graphql-response+json")];
+    headers.extend_from_slice(extra);
+    app.get(&format!("/graphql?query={}", encode(query)), &headers)
+        .await
 }
 
 async fn get_uri(app: &TestApp, uri: &str) -> TestResponse {
-    let request = Request::builder()
-        .method(Method::GET)
-        .uri(uri)
-        .body(Body::empty())
-        .unwrap_or_else(|error| panic!("{error}"));
-    app.send(request).await
+    app.get(uri, &[]).await
 }
 
 fn sha256(text: &str) -> String {
