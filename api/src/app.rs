@@ -16,7 +16,7 @@ use crate::auth::tokens::Keys;
 use crate::config::{Config, SeedDemo};
 use crate::content::live::ChangeFeed;
 use crate::db::Db;
-use crate::graphql::{NewsdeskSchema, build_live_schema, build_schema};
+use crate::graphql::{NewsdeskSchema, build_live_schema, build_schema, build_validated_schema};
 use crate::http;
 use crate::http::documents::ParsedDocuments;
 use crate::http::persisted::PersistedQueries;
@@ -30,6 +30,9 @@ pub struct AppState {
     pub db: Db,
     /// The GraphQL schema, for HTTP.
     pub schema: NewsdeskSchema,
+    /// The same schema without the full validation rules, for requests that passed them
+    /// before (see [`crate::http::documents`]).
+    pub validated_schema: NewsdeskSchema,
     /// The same schema for websocket clients (it codes document errors itself).
     pub live_schema: NewsdeskSchema,
     /// The configuration in force.
@@ -95,6 +98,7 @@ impl AppState {
             tracing::info!("empty database: loaded the demo content");
         }
         let schema = build_schema(&config.graphql);
+        let validated_schema = build_validated_schema(&config.graphql);
         let live_schema = build_live_schema(&config.graphql);
         let changes = ChangeFeed::new(db.background.clone(), std::time::Duration::from_millis(250));
         let cache = Arc::new(ResponseCache::new(
@@ -111,6 +115,7 @@ impl AppState {
         Ok(Self {
             db,
             schema,
+            validated_schema,
             live_schema,
             config: Arc::new(config),
             keys,

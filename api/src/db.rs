@@ -43,6 +43,9 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<sea_orm::DatabaseTra
     Ok(txn)
 }
 
+/// How long a pooled connection may sit unused before it is checked with a ping on its next use.
+const IDLE_BEFORE_PING: Duration = Duration::from_secs(5);
+
 /// A pool of connections plus a counter of the SQL statements run through it.
 #[derive(Clone, Debug)]
 pub struct Db {
@@ -73,6 +76,10 @@ impl Db {
                 .max_connections(max)
                 .min_connections(1)
                 .acquire_timeout(Duration::from_secs(10))
+                // A connection is pinged before use only after it sat idle: pinging on every
+                // acquire cost a round trip (and a wake-up of the server) per statement. A
+                // connection that dies while in steady use fails one statement and is replaced.
+                .test_before_acquire_if_idle_for(IDLE_BEFORE_PING)
                 .sqlx_logging(false);
             if let Some(schema) = &config.database_schema {
                 options.set_schema_search_path(schema.clone());

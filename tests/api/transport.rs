@@ -126,6 +126,37 @@ db_test!(async fn documents_that_fail_to_parse_or_validate_get_400_without_data(
     assert_refused(&response, StatusCode::BAD_REQUEST, "BAD_REQUEST");
 });
 
+db_test!(async fn a_request_validated_before_is_answered_as_on_first_sight(app) {
+    app.seed_demo().await;
+    async fn send(app: &TestApp, variables: Value) -> TestResponse {
+        let query = "query Q($first: Int) { articles(first: $first) { nodes { slug } } }";
+        let body = json!({ "query": query, "variables": variables }).to_string();
+        app.send(post(Some("application/json"), GQL_RESPONSE, body)).await
+    }
+    let skipped = |app: &TestApp| app.state.documents.validations_skipped();
+
+    let first = send(&app, json!({ "first": 1 })).await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert_eq!(skipped(&app), 0, "seen for the first time: validated in full");
+    let again = send(&app, json!({ "first": 1 })).await;
+    assert_eq!(skipped(&app), 1, "the same request again: not validated again");
+    assert_eq!(first.json(), again.json());
+    assert_eq!(first.json()["data"]["articles"]["nodes"].as_array().map(Vec::len), Some(1));
+
+    // Other variables are other requests: a bad value is refused in validation, exactly as a
+    // node that never saw the document refuses it.
+    let bad = json!({ "first": "one" });
+    let here = send(&app, bad.clone()).await;
+    assert_eq!(skipped(&app), 1);
+    let fresh = app.another_node().await;
+    let there = send(&fresh, bad).await;
+    assert_refused(&here, StatusCode::BAD_REQUEST, "GRAPHQL_VALIDATION_FAILED");
+    assert_eq!(here.json(), there.json());
+    let twice = send(&app, json!({ "first": "one" })).await;
+    assert_refused(&twice, StatusCode::BAD_REQUEST, "GRAPHQL_VALIDATION_FAILED");
+    assert_eq!(skipped(&app), 1, "a refused request is never taken as validated");
+});
+
 db_test!(async fn batches_are_refused_unless_enabled(app) {
     let batch = json!([{ "query": "{ sections { slug } }" }, { "query": "{ people { totalCount } }" }]).to_string();
     let response = app.send(post(Some("application/json"), GQL_RESPONSE, batch)).await;

@@ -2,10 +2,15 @@
 //! (an app's news list, a page's article query), and parsing one took about 7% of the server's
 //! time on a rendered news list; copying a parsed document costs a fraction of that.
 //!
+//! Each kept document also remembers the requests made of it that passed validation (the
+//! operation's name and the variables): validation depends on nothing else, so the same request
+//! passes again, and it is executed without the full rule set (see [`Kept::validated`]).
+//!
 //! Only documents made of queries alone are kept: a mutation's text may carry a password or a
 //! token as a literal, and those must not outlive the request.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
@@ -16,44 +21,104 @@ const MAX_DOCUMENTS: usize = 256;
 const MAX_TEXT_BYTES: usize = 512 * 1024;
 /// Longest query kept: a larger one is parsed every time.
 const MAX_QUERY_BYTES: usize = 16 * 1024;
+/// Most validated requests remembered per document (a cursor walk is one per page).
+const MAX_VALIDATED: usize = 128;
+/// Longest variables remembered as validated, in bytes of JSON.
+const MAX_VARIABLES_BYTES: usize = 1024;
 
 /// Parsed documents by query text.
 #[derive(Debug, Default)]
 pub struct ParsedDocuments {
-    kept: Mutex<Kept>,
+    kept: Mutex<Documents>,
+    /// Requests executed without the full validation rules, since start-up.
+    validations_skipped: AtomicU64,
 }
 
 #[derive(Debug, Default)]
-struct Kept {
-    documents: HashMap<Box<str>, Arc<ExecutableDocument>>,
+struct Documents {
+    documents: HashMap<Box<str>, Arc<Kept>>,
     text_bytes: usize,
 }
 
+/// A kept document.
+#[derive(Debug)]
+pub struct Kept {
+    document: ExecutableDocument,
+    /// Requests of this document that passed validation, by [`request_key`].
+    validated: Mutex<HashSet<Box<str>>>,
+}
+
+impl Kept {
+    /// A copy of the parsed document, for one request.
+    pub fn document(&self) -> ExecutableDocument {
+        self.document.clone()
+    }
+}
+
+/// What, besides the document, validation depends on: the operation's name and the variables.
+/// `None` when the variables are too long to remember.
+pub fn request_key(request: &async_graphql::Request) -> Option<Box<str>> {
+    let variables = serde_json::to_string(&request.variables).ok()?;
+    if variables.len() > MAX_VARIABLES_BYTES {
+        return None;
+    }
+    let name = request.operation_name.as_deref().unwrap_or_default();
+    Some(format!("{name}\n{variables}").into_boxed_str())
+}
+
 impl ParsedDocuments {
-    /// The parsed document of `query`, if it was kept.
-    pub fn get(&self, query: &str) -> Option<ExecutableDocument> {
-        let kept = self.kept.lock().ok()?.documents.get(query).cloned()?;
-        Some(ExecutableDocument::clone(&kept))
+    /// The kept document of `query`, if there is one.
+    pub fn get(&self, query: &str) -> Option<Arc<Kept>> {
+        self.kept.lock().ok()?.documents.get(query).cloned()
     }
 
     /// Keeps `document`, parsed from `query`, if it holds only queries and is not too large.
-    pub fn keep(&self, query: &str, document: &ExecutableDocument) {
+    pub fn keep(&self, query: &str, document: &ExecutableDocument) -> Option<Arc<Kept>> {
         if query.len() > MAX_QUERY_BYTES || !only_queries(document) {
-            return;
+            return None;
         }
-        let document = Arc::new(document.clone());
-        let Ok(mut kept) = self.kept.lock() else {
-            return;
-        };
-        if kept.documents.contains_key(query) {
-            return;
+        let mut kept = self.kept.lock().ok()?;
+        if let Some(existing) = kept.documents.get(query) {
+            return Some(existing.clone());
         }
         if kept.documents.len() >= MAX_DOCUMENTS || kept.text_bytes + query.len() > MAX_TEXT_BYTES {
             kept.documents.clear();
             kept.text_bytes = 0;
         }
+        let entry = Arc::new(Kept {
+            document: document.clone(),
+            validated: Mutex::default(),
+        });
         kept.text_bytes += query.len();
-        kept.documents.insert(query.into(), document);
+        kept.documents.insert(query.into(), entry.clone());
+        Some(entry)
+    }
+
+    /// Whether the request with `key` of `kept` passed validation before; counted when it did.
+    pub fn was_validated(&self, kept: &Kept, key: &str) -> bool {
+        let validated = kept
+            .validated
+            .lock()
+            .is_ok_and(|validated| validated.contains(key));
+        if validated {
+            self.validations_skipped.fetch_add(1, Ordering::Relaxed);
+        }
+        validated
+    }
+
+    /// Remembers that the request with `key` of `kept` passed validation.
+    pub fn validated(&self, kept: &Kept, key: Box<str>) {
+        if let Ok(mut validated) = kept.validated.lock() {
+            if validated.len() >= MAX_VALIDATED {
+                validated.clear();
+            }
+            validated.insert(key);
+        }
+    }
+
+    /// Requests executed without the full validation rules since start-up (see `/metrics`).
+    pub fn validations_skipped(&self) -> u64 {
+        self.validations_skipped.load(Ordering::Relaxed)
     }
 
     /// How many documents are kept.
@@ -96,7 +161,10 @@ mod tests {
         assert!(documents.get(query).is_none());
         documents.keep(query, &parsed(query));
         let kept = documents.get(query).unwrap_or_else(|| panic!("not kept"));
-        assert_eq!(format!("{kept:?}"), format!("{:?}", parsed(query)));
+        assert_eq!(
+            format!("{:?}", kept.document()),
+            format!("{:?}", parsed(query))
+        );
         assert!(documents.get("{ articles { totalCount } }").is_none());
     }
 
@@ -108,6 +176,32 @@ mod tests {
         let mixed = "query A { sections { slug } } mutation B { logout }";
         documents.keep(mixed, &parsed(mixed));
         assert!(documents.is_empty());
+    }
+
+    #[test]
+    fn a_request_is_validated_with_its_variables_and_operation() {
+        let documents = ParsedDocuments::default();
+        let query = "query Q($n: Int) { articles(first: $n) { edges { node { slug } } } }";
+        let kept = documents
+            .keep(query, &parsed(query))
+            .unwrap_or_else(|| panic!("not kept"));
+        let request = |variables: serde_json::Value, name: Option<&str>| {
+            let mut request = async_graphql::Request::new(query)
+                .variables(async_graphql::Variables::from_json(variables));
+            request.operation_name = name.map(str::to_owned);
+            request_key(&request).unwrap_or_else(|| panic!("no key"))
+        };
+        documents.validated(&kept, request(serde_json::json!({ "n": 5 }), None));
+        assert!(documents.was_validated(&kept, &request(serde_json::json!({ "n": 5 }), None)));
+        assert!(!documents.was_validated(&kept, &request(serde_json::json!({ "n": "x" }), None)));
+        assert!(
+            !documents.was_validated(&kept, &request(serde_json::json!({ "n": 5 }), Some("Q")))
+        );
+        assert_eq!(documents.validations_skipped(), 1);
+        let long = serde_json::json!({ "n": "x".repeat(MAX_VARIABLES_BYTES) });
+        let request =
+            async_graphql::Request::new(query).variables(async_graphql::Variables::from_json(long));
+        assert!(request_key(&request).is_none());
     }
 
     #[test]

@@ -341,16 +341,27 @@ async fn run(
         && state
             .persisted
             .is_registered(&persisted::hash(&request.query));
-    // A query this node has parsed before is copied, not parsed again.
-    match state.documents.get(&request.query) {
-        Some(document) => request.set_parsed_query(document),
-        None => {
-            if let Ok(document) = async_graphql::parser::parse_query(&request.query) {
-                state.documents.keep(&request.query, &document);
-                request.set_parsed_query(document);
-            }
+    // A query this node has parsed before is copied, not parsed again; one it has validated
+    // with the same operation and variables is not validated again.
+    let kept = match state.documents.get(&request.query) {
+        Some(kept) => {
+            request.set_parsed_query(kept.document());
+            Some(kept)
         }
-    }
+        None => match async_graphql::parser::parse_query(&request.query) {
+            Ok(document) => {
+                let kept = state.documents.keep(&request.query, &document);
+                request.set_parsed_query(document);
+                kept
+            }
+            Err(_) => None,
+        },
+    };
+    let validation = kept.and_then(|kept| {
+        let key = crate::http::documents::request_key(&request)?;
+        let validated = state.documents.was_validated(&kept, &key);
+        Some((kept, key, validated))
+    });
     let document = match request.parsed_query() {
         Ok(document) => document,
         Err(error) => {
@@ -424,8 +435,18 @@ async fn run(
         OperationType::Query => state.renders.acquire().await.ok(),
         _ => None,
     };
-    let mut response = state.schema.execute(request).await;
+    let schema = match &validation {
+        Some((_, _, true)) => &state.validated_schema,
+        _ => &state.schema,
+    };
+    let mut response = schema.execute(request).await;
     drop(permit);
+    // Executed with data: the request passed validation.
+    if let Some((kept, key, false)) = validation
+        && response.data != async_graphql::Value::Null
+    {
+        state.documents.validated(&kept, key);
+    }
     if operation_type == OperationType::Mutation {
         // The writer's own node shows a change at once; mutations that change no content
         // (`login`, tokens) leave the cache alone.

@@ -67,6 +67,12 @@ pub async fn metrics(State(state): State<AppState>) -> impl axum::response::Into
             state.rendering.direct(),
         ),
         (
+            "newsdesk_graphql_validations_skipped_total",
+            "counter",
+            "Queries executed without the full validation rules: the same document, operation and variables passed them before.",
+            state.documents.validations_skipped(),
+        ),
+        (
             "newsdesk_graphql_article_nodes_resolved_total",
             "counter",
             "Article list nodes rendered by the resolvers (a selection the direct path leaves to them).",
