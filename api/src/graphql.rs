@@ -103,6 +103,10 @@ pub struct RequestContext {
     /// The rows prefetched so far, so that a prefetch never fetches a key twice and resolvers
     /// find them without the DataLoader.
     rows: std::sync::Mutex<rows::RequestRows>,
+    /// Whether article nodes may be written as JSON at once (see [`render`]): only for a
+    /// response that [`render::write_response`] serialises, of a document that asks for
+    /// nothing twice.
+    pub writes_nodes: bool,
     /// Whether prefetched rows are kept (not on a websocket, whose context outlives any write).
     keeps_rows: bool,
 }
@@ -131,6 +135,7 @@ impl RequestContext {
             preferred_locale: None,
             rows: std::sync::Mutex::default(),
             keeps_rows: true,
+            writes_nodes: false,
         }
     }
 

@@ -166,4 +166,29 @@ db_test!(async fn selections_the_direct_path_does_not_cover_are_resolved(app) {
         .await;
     let section = &merged["articles"]["nodes"][0]["section"];
     assert!(section["slug"].is_string() && section["name"].is_string(), "merged: {section}");
+
+    // A list (or an edge's node) asked for twice is merged by async-graphql, which a node written
+    // as JSON could not take part in: such documents are resolved, and nothing asked is lost.
+    let documents = [
+        "{ articles(first: 10) { nodes { slug } } articles(first: 10) { nodes { title } } }",
+        "{ ...A ...B } fragment A on Query { articles(first: 10) { nodes { slug } } } fragment B on Query { articles(first: 10) { nodes { title } } }",
+        "{ articles(first: 10) { edges { node { slug } node { title } } } }",
+    ];
+    for document in documents {
+        let before = counts(&app);
+        let data = app.query(document, json!({})).await;
+        let after = counts(&app);
+        assert_eq!(after.0, before.0, "not rendered directly: {document}");
+        let items: Vec<Value> = ["nodes", "edges"]
+            .iter()
+            .filter_map(|key| data["articles"][key].as_array())
+            .flatten()
+            .cloned()
+            .collect();
+        assert!(items.len() >= nodes as usize, "{data}");
+        for item in items {
+            let node = if item.get("node").is_some() { &item["node"] } else { &item };
+            assert!(node["slug"].is_string() && node["title"].is_string(), "{document}: {data}");
+        }
+    }
 });

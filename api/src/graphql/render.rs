@@ -1,9 +1,15 @@
-//! Article nodes rendered straight from the request's prefetched rows, without resolvers.
+//! Article nodes rendered straight from the request's prefetched rows, without resolvers, and
+//! written as JSON at once.
 //!
 //! A rendered news list is about a thousand fields, and async-graphql resolves each through a
-//! boxed future, a context, a row clone and a map insert: that was most of the list's CPU time.
-//! After a list has prefetched what its selection needs (see [`super::prefetch`]),
-//! [`ArticleNode`] walks the selection itself and builds the same value in one pass.
+//! boxed future, a context, a row clone and a map insert, then builds a value tree that is
+//! serialised and dropped: that was most of the list's CPU time. After a list has prefetched
+//! what its selection needs (see [`super::prefetch`]), [`ArticleNode`] walks the selection itself
+//! and writes the node's JSON in one pass. The JSON travels through async-graphql as a
+//! `Value::Binary` and is written out verbatim by [`write_response`], which the HTTP handler
+//! uses for every response; only requests that the handler serialises that way, and whose
+//! document asks for no object twice (so that no two values are ever merged, which a finished
+//! node could not take part in), get nodes rendered this way ([`merge_free`]).
 //!
 //! It renders only what it knows to give the resolvers' answer: fields without arguments or
 //! directives, fragments on the type itself, values that cannot fail, rows that were prefetched.
@@ -13,16 +19,16 @@
 //! same lists both ways and compare.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use async_graphql::indexmap::IndexMap;
-use async_graphql::indexmap::map::Entry;
-use async_graphql::parser::types::{Field, FragmentDefinition, Selection, SelectionSet};
+use async_graphql::parser::types::{
+    Field, FragmentDefinition, OperationDefinition, Selection, SelectionSet,
+};
 use async_graphql::registry::Registry;
 use async_graphql::resolver_utils::enum_value;
 use async_graphql::{
-    ContextSelectionSet, Name, OutputType, Positioned, ScalarType, ServerResult, Value,
+    ContextSelectionSet, Name, OutputType, Positioned, Response, ScalarType, ServerResult, Value,
 };
 use entities::{article, institution, media, person, position, section, tag};
 
@@ -78,10 +84,11 @@ impl OutputType for ArticleNode<'_> {
     ) -> ServerResult<Value> {
         let request = ctx.data_opt::<RequestContext>();
         if let Some(request) = request
-            && let Some(value) = render(ctx, request, &self.0.0)
+            && request.writes_nodes
+            && let Some(json) = render(ctx, request, &self.0.0)
         {
             request.app.rendering.direct.fetch_add(1, Ordering::Relaxed);
-            return Ok(value);
+            return Ok(Value::Binary(json.into()));
         }
         if let Some(request) = request {
             let stats = &request.app.rendering;
@@ -91,19 +98,135 @@ impl OutputType for ArticleNode<'_> {
     }
 }
 
-/// The node's value, or `None` when the resolvers must give it.
+/// A response as JSON, as serde would write it, except that a `Value::Binary` is JSON written
+/// by [`ArticleNode`] and goes in verbatim. Every response of a request whose nodes may be
+/// written so must be serialised here.
+pub fn write_response(response: &Response) -> Vec<u8> {
+    let mut out = Vec::with_capacity(4096);
+    out.extend_from_slice(b"{\"data\":");
+    write_value(&mut out, &response.data);
+    if !response.extensions.is_empty() {
+        out.extend_from_slice(b",\"extensions\":");
+        let _ = serde_json::to_writer(&mut out, &response.extensions);
+    }
+    if !response.errors.is_empty() {
+        out.extend_from_slice(b",\"errors\":");
+        let _ = serde_json::to_writer(&mut out, &response.errors);
+    }
+    out.push(b'}');
+    out
+}
+
+fn write_value(out: &mut Vec<u8>, value: &Value) {
+    match value {
+        Value::Binary(json) => out.extend_from_slice(json),
+        Value::List(items) => {
+            out.push(b'[');
+            for (n, item) in items.iter().enumerate() {
+                if n > 0 {
+                    out.push(b',');
+                }
+                write_value(out, item);
+            }
+            out.push(b']');
+        }
+        Value::Object(fields) => {
+            out.push(b'{');
+            for (n, (key, item)) in fields.iter().enumerate() {
+                if n > 0 {
+                    out.push(b',');
+                }
+                write_str(out, key);
+                out.push(b':');
+                write_value(out, item);
+            }
+            out.push(b'}');
+        }
+        leaf => {
+            // Writing to memory cannot fail.
+            let _ = serde_json::to_writer(&mut *out, leaf);
+        }
+    }
+}
+
+fn write_str(out: &mut Vec<u8>, text: &str) {
+    let _ = serde_json::to_writer(&mut *out, text);
+}
+
+/// Whether no selection set of `operation` asks for an object under one response key twice
+/// (fragments included), so that async-graphql never merges two values: nodes may then be
+/// written as JSON.
+pub fn merge_free(
+    operation: &OperationDefinition,
+    fragments: &HashMap<Name, Positioned<FragmentDefinition>>,
+) -> bool {
+    fn walk<'a>(
+        set: &'a SelectionSet,
+        fragments: &'a HashMap<Name, Positioned<FragmentDefinition>>,
+        keys: &mut HashSet<&'a str>,
+        inside: &mut Vec<&'a str>,
+    ) -> bool {
+        for selection in &set.items {
+            let ok = match &selection.node {
+                Selection::Field(field) => {
+                    let field = &field.node;
+                    // A leaf asked for twice keeps its first value; no merge is needed.
+                    let leaf = field.selection_set.node.items.is_empty();
+                    (keys.insert(field.response_key().node.as_str()) || leaf)
+                        && walk(
+                            &field.selection_set.node,
+                            fragments,
+                            &mut HashSet::new(),
+                            inside,
+                        )
+                }
+                Selection::FragmentSpread(spread) => {
+                    let name = spread.node.fragment_name.node.as_str();
+                    // A fragment inside itself is refused by validation; no need to look further.
+                    match fragments.get(name) {
+                        Some(fragment) if !inside.contains(&name) => {
+                            inside.push(name);
+                            let ok =
+                                walk(&fragment.node.selection_set.node, fragments, keys, inside);
+                            inside.pop();
+                            ok
+                        }
+                        _ => false,
+                    }
+                }
+                Selection::InlineFragment(inline) => {
+                    walk(&inline.node.selection_set.node, fragments, keys, inside)
+                }
+            };
+            if !ok {
+                return false;
+            }
+        }
+        true
+    }
+    walk(
+        &operation.selection_set.node,
+        fragments,
+        &mut HashSet::new(),
+        &mut Vec::new(),
+    )
+}
+
+/// The node's JSON, or `None` when the resolvers must give it.
 fn render(
     ctx: &ContextSelectionSet<'_>,
     request: &RequestContext,
     row: &article::Model,
-) -> Option<Value> {
+) -> Option<Vec<u8>> {
     let rows = request.rows.lock().ok()?;
     let render = Render {
         fragments: &ctx.query_env.fragments,
         rows: &rows,
         preferred_locale: request.preferred_locale,
     };
-    render.article(&ctx.item.node, row)
+    let mut out = Vec::with_capacity(2048);
+    render.article(&ctx.item.node, row, &mut out)?;
+    Some(out)
 }
 
 /// One request's rendering state.
@@ -113,25 +236,48 @@ struct Render<'a> {
     preferred_locale: Option<entities::enums::Locale>,
 }
 
-/// Renders each item, or none.
+/// Writes each item, or gives up.
 fn list<T>(
+    out: &mut Vec<u8>,
     items: impl IntoIterator<Item = T>,
-    item: impl FnMut(T) -> Option<Value>,
-) -> Option<Value> {
-    items
-        .into_iter()
-        .map(item)
-        .collect::<Option<Vec<_>>>()
-        .map(Value::List)
+    mut item: impl FnMut(T, &mut Vec<u8>) -> Option<()>,
+) -> Option<()> {
+    out.push(b'[');
+    for (n, value) in items.into_iter().enumerate() {
+        if n > 0 {
+            out.push(b',');
+        }
+        item(value, out)?;
+    }
+    out.push(b']');
+    Some(())
 }
 
-fn text(value: &str) -> Value {
-    Value::String(value.to_owned())
+fn text(out: &mut Vec<u8>, value: &str) {
+    write_str(out, value);
 }
 
-fn id(kind: Kind, id: i64) -> Value {
-    Value::String(ids::encode(kind, id))
+fn optional_text(out: &mut Vec<u8>, value: Option<&str>) {
+    match value {
+        Some(value) => write_str(out, value),
+        None => out.extend_from_slice(b"null"),
+    }
 }
+
+fn scalar(out: &mut Vec<u8>, value: impl Into<Value>) {
+    write_value(out, &value.into());
+}
+
+fn id(out: &mut Vec<u8>, kind: Kind, id: i64) {
+    write_str(out, &ids::encode(kind, id));
+}
+
+fn null(out: &mut Vec<u8>) {
+    out.extend_from_slice(b"null");
+}
+
+/// Writes a field's value from its name and selection; `None` gives the node up.
+type Fields<'f, 'a> = dyn FnMut(&str, &'a SelectionSet, &mut Vec<u8>) -> Option<()> + 'f;
 
 impl<'a> Render<'a> {
     /// Visits the fields of `set` on `type_name`, fragments included; `None` when the set has
@@ -166,87 +312,104 @@ impl<'a> Render<'a> {
         Some(())
     }
 
-    /// An object of `type_name`: `value` gives each field's value from its name and selection.
-    /// As async-graphql does, a scalar asked for twice keeps its first place, and an object with
+    /// An object of `type_name`: `value` writes each field's value from its name and selection.
+    /// As async-graphql does, a field asked for twice keeps its first place, and an object with
     /// no field selected is null; objects asked for twice (to be merged) are left to it.
     fn object(
         &self,
         set: &'a SelectionSet,
         type_name: &'static str,
-        value: &mut dyn FnMut(&str, &'a SelectionSet) -> Option<Value>,
-    ) -> Option<Value> {
-        let mut object = IndexMap::with_capacity(set.items.len());
+        out: &mut Vec<u8>,
+        value: &mut Fields<'_, 'a>,
+    ) -> Option<()> {
+        let start = out.len();
+        let mut keys: Vec<&'a str> = Vec::with_capacity(set.items.len());
+        out.push(b'{');
         self.fields(set, type_name, &mut |field| {
             if !field.arguments.is_empty() || !field.directives.is_empty() {
                 return None;
             }
-            let name = field.name.node.as_str();
-            let field_value = if name == "__typename" {
-                Value::String(type_name.to_owned())
-            } else {
-                value(name, &field.selection_set.node)?
-            };
-            match object.entry(field.response_key().node.clone()) {
-                Entry::Vacant(entry) => {
-                    entry.insert(field_value);
-                }
-                Entry::Occupied(entry)
-                    if matches!(entry.get(), Value::Object(_) | Value::List(_)) =>
-                {
-                    return None;
-                }
-                Entry::Occupied(_) => {}
+            let key = field.response_key().node.as_str();
+            if keys.contains(&key) {
+                // The same field again (validation sees to that): a leaf keeps its first
+                // value; an object would be merged, which is the resolvers' to do.
+                return field.selection_set.node.items.is_empty().then_some(());
             }
-            Some(())
+            if !keys.is_empty() {
+                out.push(b',');
+            }
+            keys.push(key);
+            write_str(out, key);
+            out.push(b':');
+            let name = field.name.node.as_str();
+            if name == "__typename" {
+                write_str(out, type_name);
+                Some(())
+            } else {
+                value(name, &field.selection_set.node, out)
+            }
         })?;
-        Some(if object.is_empty() {
-            Value::Null
+        if keys.is_empty() {
+            out.truncate(start);
+            null(out);
         } else {
-            Value::Object(object)
-        })
+            out.push(b'}');
+        }
+        Some(())
     }
 
     fn section_tree(&self) -> Option<&'a SectionTree> {
         self.rows.get(&AllSections)?.map(|tree| tree.as_ref())
     }
-
-    fn article(&self, set: &'a SelectionSet, row: &article::Model) -> Option<Value> {
-        self.object(set, "Article", &mut |name, set| {
-            Some(match name {
-                "id" => id(Kind::Article, row.id),
-                "slug" => text(&row.slug),
-                "locale" => enum_value(Locale::from(row.locale)),
-                "localeFallbackFrom" => self
-                    .preferred_locale
-                    .filter(|locale| *locale != row.locale)
-                    .map_or(Value::Null, |locale| enum_value(Locale::from(locale))),
-                "title" => text(&row.title),
-                "summary" => row.summary.as_deref().into(),
-                "bodyMarkdown" => text(&row.body),
-                "bodyHtml" => Value::String(markdown::to_html(&row.body)),
-                "bodyText" => Value::String(markdown::to_text(&row.body)),
-                "version" => row.version.into(),
-                "status" => enum_value(ArticleStatus::from(row.status)),
-                "publishedAt" => row
-                    .published_at
-                    .as_ref()
-                    .map_or(Value::Null, |at| at.to_value()),
-                "createdAt" => row.created_at.to_value(),
-                "updatedAt" => row.updated_at.to_value(),
-                "section" => self.section(set, self.section_tree()?.get(row.section_id)?)?,
+    fn article(
+        &self,
+        set: &'a SelectionSet,
+        row: &article::Model,
+        out: &mut Vec<u8>,
+    ) -> Option<()> {
+        self.object(set, "Article", out, &mut |name, set, out| {
+            match name {
+                "id" => id(out, Kind::Article, row.id),
+                "slug" => text(out, &row.slug),
+                "locale" => scalar(out, enum_value(Locale::from(row.locale))),
+                "localeFallbackFrom" => match self.preferred_locale.filter(|l| *l != row.locale) {
+                    Some(locale) => scalar(out, enum_value(Locale::from(locale))),
+                    None => null(out),
+                },
+                "title" => text(out, &row.title),
+                "summary" => optional_text(out, row.summary.as_deref()),
+                "bodyMarkdown" => text(out, &row.body),
+                "bodyHtml" => text(out, &markdown::to_html(&row.body)),
+                "bodyText" => text(out, &markdown::to_text(&row.body)),
+                "version" => scalar(out, row.version),
+                "status" => scalar(out, enum_value(ArticleStatus::from(row.status))),
+                "publishedAt" => match &row.published_at {
+                    Some(at) => scalar(out, at.to_value()),
+                    None => null(out),
+                },
+                "createdAt" => scalar(out, row.created_at.to_value()),
+                "updatedAt" => scalar(out, row.updated_at.to_value()),
+                "section" => {
+                    let section = self.section_tree()?.get(row.section_id)?;
+                    self.section(set, section, out)?;
+                }
                 "breadcrumb" => {
                     let path = self.section_tree()?.path_to(row.section_id);
-                    list(path, |section| self.section(set, section))?
+                    list(out, path, |section, out| self.section(set, section, out))?;
                 }
-                "byline" => self.byline(set, row)?,
+                "byline" => self.byline(set, row, out)?,
                 "media" => {
                     let media = self.rows.get(&MediaOf(row.id))?;
-                    list(media.into_iter().flatten(), |media| self.media(set, media))?
+                    list(out, media.into_iter().flatten(), |media, out| {
+                        self.media(set, media, out)
+                    })?;
                 }
                 "mentionedPeople" => {
                     let rows = self.rows.get(&PeopleMentionedIn(row.id))?;
                     let mentions = PersonMention::group(rows.map_or(&[], Vec::as_slice));
-                    list(&mentions, |mention| self.mention(set, mention))?
+                    list(out, &mentions, |mention, out| {
+                        self.mention(set, mention, out)
+                    })?;
                 }
                 "mentionedInstitutions" => {
                     let links = self.rows.get(&InstitutionsMentionedIn(row.id))?;
@@ -256,46 +419,57 @@ impl<'a> Render<'a> {
                         if let Some(institution) =
                             self.rows.get(&InstitutionById(link.institution_id))?
                         {
-                            institutions.push(self.institution(set, institution)?);
+                            institutions.push(institution);
                         }
                     }
-                    Value::List(institutions)
+                    list(out, institutions, |institution, out| {
+                        self.institution(set, institution, out)
+                    })?;
                 }
                 "tags" => {
                     let tags = self.rows.get(&TagsOf(row.id))?;
-                    list(tags.into_iter().flatten(), |tag| self.tag(set, tag))?
+                    list(out, tags.into_iter().flatten(), |tag, out| {
+                        self.tag(set, tag, out)
+                    })?;
                 }
                 _ => return None,
-            })
+            }
+            Some(())
         })
     }
 
-    fn section(&self, set: &'a SelectionSet, row: &section::Model) -> Option<Value> {
-        self.object(set, "Section", &mut |name, set| {
-            Some(match name {
-                "id" => id(Kind::Section, row.id),
-                "version" => row.version.into(),
-                "slug" => text(&row.slug),
-                "name" => text(&row.name_en),
-                "nameZh" => row.name_zh.as_deref().into(),
-                "position" => row.position.into(),
+    fn section(
+        &self,
+        set: &'a SelectionSet,
+        row: &section::Model,
+        out: &mut Vec<u8>,
+    ) -> Option<()> {
+        self.object(set, "Section", out, &mut |name, set, out| {
+            match name {
+                "id" => id(out, Kind::Section, row.id),
+                "version" => scalar(out, row.version),
+                "slug" => text(out, &row.slug),
+                "name" => text(out, &row.name_en),
+                "nameZh" => optional_text(out, row.name_zh.as_deref()),
+                "position" => scalar(out, row.position),
                 "parent" => match row.parent_id {
                     Some(parent) => match self.section_tree()?.get(parent) {
-                        Some(parent) => self.section(set, parent)?,
-                        None => Value::Null,
+                        Some(parent) => self.section(set, parent, out)?,
+                        None => null(out),
                     },
-                    None => Value::Null,
+                    None => null(out),
                 },
                 "children" => {
                     let children = self.section_tree()?.children(Some(row.id));
-                    list(children, |child| self.section(set, child))?
+                    list(out, children, |child, out| self.section(set, child, out))?;
                 }
                 "breadcrumb" => {
                     let path = self.section_tree()?.path_to(row.id);
-                    list(path, |section| self.section(set, section))?
+                    list(out, path, |section, out| self.section(set, section, out))?;
                 }
                 _ => return None,
-            })
+            }
+            Some(())
         })
     }
 
@@ -310,7 +484,7 @@ impl<'a> Render<'a> {
         Some(people)
     }
 
-    fn byline(&self, set: &'a SelectionSet, row: &article::Model) -> Option<Value> {
+    fn byline(&self, set: &'a SelectionSet, row: &article::Model, out: &mut Vec<u8>) -> Option<()> {
         let unit = match row.source_institution_id {
             Some(id) => self.rows.get(&InstitutionById(id)),
             None => Some(None),
@@ -319,132 +493,165 @@ impl<'a> Render<'a> {
             let links = self.rows.get(&AuthorsOf(row.id))?;
             self.people(links.into_iter().flatten().map(|link| link.person_id))
         };
-        self.object(set, "Byline", &mut |name, set| {
-            Some(match name {
+        self.object(set, "Byline", out, &mut |name, set, out| {
+            match name {
                 "institution" => match unit? {
-                    Some(unit) => self.institution(set, unit)?,
-                    None => Value::Null,
+                    Some(unit) => self.institution(set, unit, out)?,
+                    None => null(out),
                 },
-                "authors" => list(authors()?, |person| self.person(set, person))?,
+                "authors" => list(out, authors()?, |person, out| self.person(set, person, out))?,
                 "text" => {
                     let mut parts: Vec<&str> = unit?.iter().map(|unit| &*unit.name_en).collect();
                     parts.extend(authors()?.iter().map(|person| &*person.name_en));
-                    printed_byline(&parts).into()
+                    optional_text(out, printed_byline(&parts).as_deref());
                 }
                 _ => return None,
-            })
+            }
+            Some(())
         })
     }
 
-    fn mention(&self, set: &'a SelectionSet, mention: &PersonMention) -> Option<Value> {
-        self.object(set, "PersonMention", &mut |name, set| {
-            Some(match name {
+    fn mention(
+        &self,
+        set: &'a SelectionSet,
+        mention: &PersonMention,
+        out: &mut Vec<u8>,
+    ) -> Option<()> {
+        self.object(set, "PersonMention", out, &mut |name, set, out| {
+            match name {
                 // The person must exist: when it does not, the resolver's error is the answer.
-                "person" => self.person(set, self.rows.get(&PersonById(mention.person_id))??)?,
-                "roles" => {
-                    Value::List(mention.roles.iter().map(|role| enum_value(*role)).collect())
+                "person" => {
+                    let person = self.rows.get(&PersonById(mention.person_id))??;
+                    self.person(set, person, out)?;
                 }
-                "titleAsPrinted" => mention.title_as_printed.as_deref().into(),
+                "roles" => list(out, &mention.roles, |role, out| {
+                    scalar(out, enum_value(*role));
+                    Some(())
+                })?,
+                "titleAsPrinted" => optional_text(out, mention.title_as_printed.as_deref()),
                 _ => return None,
-            })
+            }
+            Some(())
         })
     }
 
-    fn person(&self, set: &'a SelectionSet, row: &person::Model) -> Option<Value> {
-        self.object(set, "Person", &mut |name, set| {
-            Some(match name {
-                "id" => id(Kind::Person, row.id),
-                "version" => row.version.into(),
-                "slug" => text(&row.slug),
-                "name" => text(&row.name_en),
-                "nameZh" => row.name_zh.as_deref().into(),
+    fn person(&self, set: &'a SelectionSet, row: &person::Model, out: &mut Vec<u8>) -> Option<()> {
+        self.object(set, "Person", out, &mut |name, set, out| {
+            match name {
+                "id" => id(out, Kind::Person, row.id),
+                "version" => scalar(out, row.version),
+                "slug" => text(out, &row.slug),
+                "name" => text(out, &row.name_en),
+                "nameZh" => optional_text(out, row.name_zh.as_deref()),
                 "positions" => {
                     let positions = self.rows.get(&PositionsOfPerson(row.id))?;
-                    list(positions.into_iter().flatten(), |position| {
-                        self.position(set, position)
-                    })?
+                    list(out, positions.into_iter().flatten(), |position, out| {
+                        self.position(set, position, out)
+                    })?;
                 }
                 _ => return None,
-            })
+            }
+            Some(())
         })
     }
 
-    fn position(&self, set: &'a SelectionSet, row: &position::Model) -> Option<Value> {
-        self.object(set, "Position", &mut |name, set| {
-            Some(match name {
-                "id" => id(Kind::Position, row.id),
-                "version" => row.version.into(),
-                "person" => self.person(set, self.rows.get(&PersonById(row.person_id))??)?,
+    fn position(
+        &self,
+        set: &'a SelectionSet,
+        row: &position::Model,
+        out: &mut Vec<u8>,
+    ) -> Option<()> {
+        self.object(set, "Position", out, &mut |name, set, out| {
+            match name {
+                "id" => id(out, Kind::Position, row.id),
+                "version" => scalar(out, row.version),
+                "person" => {
+                    let person = self.rows.get(&PersonById(row.person_id))??;
+                    self.person(set, person, out)?;
+                }
                 "institution" => {
                     let institution = self.rows.get(&InstitutionById(row.institution_id))??;
-                    self.institution(set, institution)?
+                    self.institution(set, institution, out)?;
                 }
-                "title" => text(&row.title_en),
-                "titleZh" => row.title_zh.as_deref().into(),
-                "startedOn" => row
-                    .started_on
-                    .map_or(Value::Null, |day| Date(day).to_value()),
-                "endedOn" => row.ended_on.map_or(Value::Null, |day| Date(day).to_value()),
-                "isCurrent" => row.is_current.into(),
+                "title" => text(out, &row.title_en),
+                "titleZh" => optional_text(out, row.title_zh.as_deref()),
+                "startedOn" => match row.started_on {
+                    Some(day) => scalar(out, Date(day).to_value()),
+                    None => null(out),
+                },
+                "endedOn" => match row.ended_on {
+                    Some(day) => scalar(out, Date(day).to_value()),
+                    None => null(out),
+                },
+                "isCurrent" => scalar(out, row.is_current),
                 _ => return None,
-            })
+            }
+            Some(())
         })
     }
 
-    fn institution(&self, set: &'a SelectionSet, row: &institution::Model) -> Option<Value> {
-        self.object(set, "Institution", &mut |name, set| {
-            Some(match name {
-                "id" => id(Kind::Institution, row.id),
-                "version" => row.version.into(),
-                "slug" => text(&row.slug),
-                "name" => text(&row.name_en),
-                "nameZh" => row.name_zh.as_deref().into(),
-                "shortName" => row.short_name_en.as_deref().into(),
-                "shortNameZh" => row.short_name_zh.as_deref().into(),
-                "kind" => enum_value(InstitutionKind::from(row.kind)),
-                "region" => row.region.as_deref().into(),
-                "city" => row.city.as_deref().into(),
-                "address" => row.address.as_deref().into(),
-                "postcode" => row.postcode.as_deref().into(),
-                "website" => row.website.as_deref().into(),
-                "motto" => row.motto_en.as_deref().into(),
-                "mottoZh" => row.motto_zh.as_deref().into(),
+    fn institution(
+        &self,
+        set: &'a SelectionSet,
+        row: &institution::Model,
+        out: &mut Vec<u8>,
+    ) -> Option<()> {
+        self.object(set, "Institution", out, &mut |name, set, out| {
+            match name {
+                "id" => id(out, Kind::Institution, row.id),
+                "version" => scalar(out, row.version),
+                "slug" => text(out, &row.slug),
+                "name" => text(out, &row.name_en),
+                "nameZh" => optional_text(out, row.name_zh.as_deref()),
+                "shortName" => optional_text(out, row.short_name_en.as_deref()),
+                "shortNameZh" => optional_text(out, row.short_name_zh.as_deref()),
+                "kind" => scalar(out, enum_value(InstitutionKind::from(row.kind))),
+                "region" => optional_text(out, row.region.as_deref()),
+                "city" => optional_text(out, row.city.as_deref()),
+                "address" => optional_text(out, row.address.as_deref()),
+                "postcode" => optional_text(out, row.postcode.as_deref()),
+                "website" => optional_text(out, row.website.as_deref()),
+                "motto" => optional_text(out, row.motto_en.as_deref()),
+                "mottoZh" => optional_text(out, row.motto_zh.as_deref()),
                 "parent" => match row.parent_id {
                     Some(parent) => match self.rows.get(&InstitutionById(parent))? {
-                        Some(parent) => self.institution(set, parent)?,
-                        None => Value::Null,
+                        Some(parent) => self.institution(set, parent, out)?,
+                        None => null(out),
                     },
-                    None => Value::Null,
+                    None => null(out),
                 },
                 _ => return None,
-            })
+            }
+            Some(())
         })
     }
 
-    fn media(&self, set: &'a SelectionSet, row: &media::Model) -> Option<Value> {
-        self.object(set, "Media", &mut |name, _| {
-            Some(match name {
-                "id" => id(Kind::Media, row.id),
-                "position" => row.position.into(),
-                "url" => row.url.as_deref().into(),
-                "caption" => row.caption.as_deref().into(),
-                "altText" => row.alt_text.as_deref().into(),
-                "credit" => row.credit.as_deref().into(),
-                "width" => row.width.into(),
-                "height" => row.height.into(),
+    fn media(&self, set: &'a SelectionSet, row: &media::Model, out: &mut Vec<u8>) -> Option<()> {
+        self.object(set, "Media", out, &mut |name, _, out| {
+            match name {
+                "id" => id(out, Kind::Media, row.id),
+                "position" => scalar(out, row.position),
+                "url" => optional_text(out, row.url.as_deref()),
+                "caption" => optional_text(out, row.caption.as_deref()),
+                "altText" => optional_text(out, row.alt_text.as_deref()),
+                "credit" => optional_text(out, row.credit.as_deref()),
+                "width" => scalar(out, row.width),
+                "height" => scalar(out, row.height),
                 _ => return None,
-            })
+            }
+            Some(())
         })
     }
 
-    fn tag(&self, set: &'a SelectionSet, row: &tag::Model) -> Option<Value> {
-        self.object(set, "Tag", &mut |name, _| {
-            Some(match name {
-                "id" => id(Kind::Tag, row.id),
-                "slug" => text(&row.slug),
-                "name" => text(&row.name),
+    fn tag(&self, set: &'a SelectionSet, row: &tag::Model, out: &mut Vec<u8>) -> Option<()> {
+        self.object(set, "Tag", out, &mut |name, _, out| {
+            match name {
+                "id" => id(out, Kind::Tag, row.id),
+                "slug" => text(out, &row.slug),
+                "name" => text(out, &row.name),
                 _ => return None,
-            })
+            }
+            Some(())
         })
     }
 }

@@ -11,7 +11,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -25,6 +25,7 @@ use crate::auth::{Identity, api_tokens};
 use crate::content::Viewer;
 use crate::error::AppError;
 use crate::error::ErrorCode;
+use crate::graphql::render::write_response;
 use crate::graphql::{RequestContext, document_error_code, too_many_aliases, with_code};
 use crate::http::persisted;
 use crate::http::response_cache::Shareable;
@@ -404,6 +405,8 @@ async fn run(
         ));
     }
     let operation_type = operation.ty;
+    let writes_nodes = operation_type == OperationType::Query
+        && crate::graphql::render::merge_free(operation, &document.fragments);
     if is_get && operation.ty != OperationType::Query {
         return Outcome::Refused(request_error(
             ErrorCode::MethodNotAllowed,
@@ -428,6 +431,7 @@ async fn run(
     );
     let mut context = context;
     context.preferred_locale = caller.locale;
+    context.writes_nodes = writes_nodes;
     let request = request.data(context);
     // Queries take turns to render (memory stays bounded under a burst); mutations never wait
     // behind them, nor behind each other here (SQLite orders writes itself).
@@ -538,7 +542,7 @@ fn respond(outcome: Outcome, media: Media, caching: &Caching) -> Response {
                 && response.errors.is_empty()
                 && policy.public;
             let cacheable = caching.get && response.errors.is_empty();
-            let body = serde_json::to_vec(&response).unwrap_or_default();
+            let body = write_response(&response);
             let mut http = if cacheable {
                 let etag = format!("\"{}\"", &persisted::hash_bytes(&body)[..40]);
                 let control = if !caching.anonymous || !policy.public {
@@ -736,22 +740,35 @@ async fn post_batch(state: &AppState, caller: &Caller, bytes: &[u8], media: Medi
     let mut bodies = Vec::with_capacity(requests.len());
     for request in requests {
         let value = match run(state, caller, request, false, media).await {
-            Outcome::Executed(response, _) => {
-                serde_json::to_value(&response).unwrap_or(Value::Null)
-            }
-            Outcome::DocumentRefused(errors) => json!({ "errors": errors }),
+            Outcome::Executed(response, _) => write_response(&response),
+            Outcome::DocumentRefused(errors) => json!({ "errors": errors }).to_string().into(),
             Outcome::Refused(_) => {
-                json!({ "errors": [{ "message": "refused", "extensions": { "code": ErrorCode::BadRequest.as_str() } }] })
+                json!({ "errors": [{ "message": "refused", "extensions": { "code": ErrorCode::BadRequest.as_str() } }] }).to_string().into()
             }
         };
         bodies.push(value);
     }
-    let mut response = (StatusCode::OK, Value::Array(bodies).to_string()).into_response();
+    let mut response = (StatusCode::OK, bodies_as_array(bodies)).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, media.content_type());
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(header::VARY, HeaderValue::from_static(VARY));
     response
+}
+
+/// JSON documents as one JSON array.
+fn bodies_as_array(bodies: Vec<Vec<u8>>) -> Vec<u8> {
+    let mut array =
+        Vec::with_capacity(bodies.iter().map(Vec::len).sum::<usize>() + bodies.len() + 1);
+    array.push(b'[');
+    for (n, body) in bodies.iter().enumerate() {
+        if n > 0 {
+            array.push(b',');
+        }
+        array.extend_from_slice(body);
+    }
+    array.push(b']');
+    array
 }
 
 /// Any other method on `/graphql`.
