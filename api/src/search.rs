@@ -404,7 +404,7 @@ impl SearchIndex {
                     let body = format!(
                         "{} {}",
                         row.summary.clone().unwrap_or_default(),
-                        markdown::to_text(&row.body)
+                        markdown::plain_text(&row.body)
                     );
                     (row.id, row.title, body)
                 })

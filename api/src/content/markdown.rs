@@ -1,5 +1,8 @@
 //! Article bodies are stored as Markdown and served as sanitised HTML and as plain text.
 
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
+
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd, html};
 
 fn parser(markdown: &str) -> Parser<'_> {
@@ -9,9 +12,63 @@ fn parser(markdown: &str) -> Parser<'_> {
     )
 }
 
+/// Renderings of recent bodies, by their Markdown. Rendering is a function of the text alone,
+/// so a body seen before is answered from here: sanitising an article's HTML (ammonia parses and
+/// serialises it) was a tenth of the time of a rendered article, and a REST page renders twenty.
+struct Memo {
+    rendered: HashMap<Box<str>, Arc<str>, foldhash::fast::RandomState>,
+    bytes: usize,
+}
+
+/// Most bytes (Markdown and rendering) each memo keeps; when full, it starts again.
+const MEMO_BYTES: usize = 8 * 1024 * 1024;
+/// Longest body memoised: a longer one is rendered every time.
+const MEMO_LONGEST: usize = 256 * 1024;
+
+static HTML: LazyLock<Mutex<Memo>> = LazyLock::new(Mutex::default);
+static TEXT: LazyLock<Mutex<Memo>> = LazyLock::new(Mutex::default);
+
+impl Default for Memo {
+    fn default() -> Self {
+        Self {
+            rendered: HashMap::default(),
+            bytes: 0,
+        }
+    }
+}
+
+fn memoised(memo: &Mutex<Memo>, markdown: &str, render: fn(&str) -> String) -> String {
+    if markdown.len() > MEMO_LONGEST {
+        return render(markdown);
+    }
+    if let Some(kept) = memo
+        .lock()
+        .ok()
+        .and_then(|memo| memo.rendered.get(markdown).cloned())
+    {
+        return kept.to_string();
+    }
+    let rendered = render(markdown);
+    if let Ok(mut memo) = memo.lock() {
+        let bytes = markdown.len() + rendered.len();
+        if memo.bytes + bytes > MEMO_BYTES {
+            memo.rendered.clear();
+            memo.bytes = 0;
+        }
+        memo.bytes += bytes;
+        memo.rendered
+            .insert(markdown.into(), rendered.as_str().into());
+    }
+    rendered
+}
+
 /// Renders Markdown to HTML that is safe to embed: scripts, event handlers and dangerous URLs
 /// are removed, whatever the Markdown contained.
 pub fn to_html(markdown: &str) -> String {
+    memoised(&HTML, markdown, render_html)
+}
+
+fn render_html(markdown: &str) -> String {
     let mut unsafe_html = String::with_capacity(markdown.len() * 5 / 4);
     html::push_html(&mut unsafe_html, parser(markdown));
     sanitizer().clean(&unsafe_html).to_string()
@@ -32,6 +89,11 @@ fn sanitizer() -> &'static ammonia::Builder<'static> {
 /// Renders Markdown to plain text: paragraphs separated by blank lines, markup and raw HTML
 /// dropped.
 pub fn to_text(markdown: &str) -> String {
+    memoised(&TEXT, markdown, plain_text)
+}
+
+/// [`to_text`] without the memo: for indexing, which sees each body once.
+pub fn plain_text(markdown: &str) -> String {
     let mut text = String::with_capacity(markdown.len());
     for event in parser(markdown) {
         match event {
@@ -60,6 +122,18 @@ mod tests {
         assert!(!html.contains("javascript:"), "{html}");
         assert!(!html.contains("onerror"), "{html}");
         assert!(html.contains("Hello"));
+    }
+
+    #[test]
+    fn a_body_seen_before_renders_the_same() {
+        let body = "A *memo* test <script>alert(1)</script> [link](https://example.org)";
+        let first = to_html(body);
+        assert_eq!(to_html(body), first);
+        assert_eq!(first, render_html(body));
+        assert_eq!(to_text(body), plain_text(body));
+        assert_eq!(to_text(body), to_text(body));
+        let other = format!("{body}!");
+        assert_ne!(to_html(&other), first);
     }
 
     #[test]
