@@ -15,6 +15,7 @@ fn parser(markdown: &str) -> Parser<'_> {
 /// Renderings of recent bodies, by their Markdown. Rendering is a function of the text alone,
 /// so a body seen before is answered from here: sanitising an article's HTML (ammonia parses and
 /// serialises it) was a tenth of the time of a rendered article, and a REST page renders twenty.
+#[derive(Default)]
 struct Memo {
     rendered: HashMap<Box<str>, Arc<str>, foldhash::fast::RandomState>,
     bytes: usize,
@@ -27,15 +28,6 @@ const MEMO_LONGEST: usize = 256 * 1024;
 
 static HTML: LazyLock<Mutex<Memo>> = LazyLock::new(Mutex::default);
 static TEXT: LazyLock<Mutex<Memo>> = LazyLock::new(Mutex::default);
-
-impl Default for Memo {
-    fn default() -> Self {
-        Self {
-            rendered: HashMap::default(),
-            bytes: 0,
-        }
-    }
-}
 
 fn memoised(memo: &Mutex<Memo>, markdown: &str, render: fn(&str) -> String) -> String {
     if markdown.len() > MEMO_LONGEST {

@@ -39,7 +39,8 @@ use super::loaders::{
 };
 use super::rows::RequestRows;
 use super::types::{
-    Article, ArticleStatus, Date, InstitutionKind, Locale, PersonMention, printed_byline,
+    Article, ArticleEdge, ArticleStatus, Date, InstitutionKind, Locale, PersonMention,
+    printed_byline,
 };
 use crate::content::markdown;
 use crate::content::sections::SectionTree;
@@ -96,6 +97,69 @@ impl OutputType for ArticleNode<'_> {
         }
         <Article as OutputType>::resolve(self.0, ctx, field).await
     }
+}
+
+/// An edge of an article list: its cursor and node written as JSON at once when the node can
+/// be, else resolved. The schema sees `ArticleEdge` itself.
+pub struct ArticleEdgeView<'a>(pub &'a ArticleEdge);
+
+impl OutputType for ArticleEdgeView<'_> {
+    fn type_name() -> Cow<'static, str> {
+        <ArticleEdge as OutputType>::type_name()
+    }
+
+    fn create_type_info(registry: &mut Registry) -> String {
+        <ArticleEdge as OutputType>::create_type_info(registry)
+    }
+
+    async fn resolve(
+        &self,
+        ctx: &ContextSelectionSet<'_>,
+        field: &Positioned<Field>,
+    ) -> ServerResult<Value> {
+        if let Some(request) = ctx.data_opt::<RequestContext>()
+            && request.writes_nodes
+            && let Some((json, nodes)) = render_edge(ctx, request, self.0)
+        {
+            let stats = &request.app.rendering;
+            stats.direct.fetch_add(nodes, Ordering::Relaxed);
+            return Ok(Value::Binary(json.into()));
+        }
+        <ArticleEdge as OutputType>::resolve(self.0, ctx, field).await
+    }
+}
+
+/// The edge's JSON and how many nodes it holds, or `None` when the resolvers must give it.
+fn render_edge(
+    ctx: &ContextSelectionSet<'_>,
+    request: &RequestContext,
+    edge: &ArticleEdge,
+) -> Option<(Vec<u8>, u64)> {
+    let rows = request.rows.lock().ok()?;
+    let render = Render {
+        fragments: &ctx.query_env.fragments,
+        rows: &rows,
+        preferred_locale: request.preferred_locale,
+    };
+    let mut out = Vec::with_capacity(2048);
+    let mut nodes = 0;
+    render.object(
+        &ctx.item.node,
+        "ArticleEdge",
+        &mut out,
+        &mut |name, set, out| {
+            match name {
+                "cursor" => text(out, &edge.cursor),
+                "node" => {
+                    render.article(set, &edge.node.0, out)?;
+                    nodes += 1;
+                }
+                _ => return None,
+            }
+            Some(())
+        },
+    )?;
+    Some((out, nodes))
 }
 
 /// A response as JSON, as serde would write it, except that a `Value::Binary` is JSON written

@@ -20,8 +20,8 @@ pub(crate) use article::printed_byline;
 pub use article::{Article, ArticleFilterInput, Byline, Media, PersonMention, Tag};
 pub(crate) use article::{ArticleListArgs, article_connection};
 pub use connection::{
-    AgreementConnection, ArticleConnection, InstitutionConnection, ListTotal, PersonConnection,
-    connection,
+    AgreementConnection, ArticleConnection, ArticleEdge, InstitutionConnection, ListTotal,
+    PersonConnection, connection,
 };
 pub use enums::{
     AgreementKind, AgreementStatus, ArticleOrder, ArticleStatus, InstitutionKind, Locale,

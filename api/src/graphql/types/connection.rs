@@ -10,7 +10,7 @@ use crate::content::articles::{self, ArticleFilter};
 use crate::content::institutions::{self, InstitutionFilter};
 use crate::content::people;
 use crate::error::GraphqlResultExt;
-use crate::graphql::render::ArticleNode;
+use crate::graphql::render::{ArticleEdgeView, ArticleNode};
 use crate::graphql::request;
 use crate::pagination::Page;
 
@@ -59,11 +59,14 @@ macro_rules! connection {
             $node,
             $what,
             &$node,
+            std::convert::identity,
+            &$edge,
             std::convert::identity
         );
     };
-    // `$view`: what `node` and `nodes` give for a `$node` (`$show` makes it).
-    ($connection:ident, $edge:ident, $node:ident, $what:literal, $view:ty, $show:expr) => {
+    // `$view`: what `node` and `nodes` give for a `$node` (`$show` makes it); `$edge_view`:
+    // what `edges` gives for an `$edge` (`$show_edge` makes it).
+    ($connection:ident, $edge:ident, $node:ident, $what:literal, $view:ty, $show:expr, $edge_view:ty, $show_edge:expr) => {
         #[doc = concat!("A page of ", $what, ".")]
         pub struct $connection {
             edges: Vec<$edge>,
@@ -75,8 +78,8 @@ macro_rules! connection {
         #[Object(cache_control(max_age = 30))]
         impl $connection {
             /// The items of this page, each with its cursor.
-            async fn edges(&self) -> &[$edge] {
-                &self.edges
+            async fn edges(&self) -> Vec<$edge_view> {
+                self.edges.iter().map($show_edge).collect()
             }
 
             /// The items of this page, without cursors.
@@ -97,8 +100,8 @@ macro_rules! connection {
 
         #[doc = concat!("One item in a page of ", $what, ".")]
         pub struct $edge {
-            cursor: String,
-            node: $node,
+            pub(crate) cursor: String,
+            pub(crate) node: $node,
         }
 
         #[doc = concat!("One item in a page of ", $what, ", with its cursor.")]
@@ -158,7 +161,9 @@ connection!(
     Article,
     "articles",
     ArticleNode<'_>,
-    ArticleNode
+    ArticleNode,
+    ArticleEdgeView<'_>,
+    ArticleEdgeView
 );
 connection!(
     InstitutionConnection,
