@@ -165,7 +165,7 @@ impl RequestContext {
         if self.keeps_rows {
             let mut kept = self.rows()?;
             for (key, value) in rows {
-                kept.keep(key, Some(value));
+                kept.keep(key, Some(Arc::new(value)));
             }
         }
         Ok(())
@@ -227,22 +227,23 @@ where
 /// Loads many values at once, straight from the loader (no batching window to wait for), and
 /// keeps them in the request's prefetched rows for the resolvers. For prefetching, where every
 /// key is known up front; resolvers use [`load_many`], which batches across sibling fields.
-/// Returns the values, for the nested prefetches; [`prefetch`] when those are not needed.
+/// Returns the values (shared, not copied), for the nested prefetches; [`prefetch`] when those
+/// are not needed.
 pub(crate) async fn prefetch_many<K>(
     ctx: &Context<'_>,
     keys: Vec<K>,
-) -> async_graphql::Result<HashMap<K, <Loaders as Loader<K>>::Value>>
+) -> async_graphql::Result<HashMap<K, Arc<<Loaders as Loader<K>>::Value>>>
 where
-    K: Send + Sync + Hash + Eq + Clone + 'static,
+    K: Send + Sync + Hash + Eq + Copy + loaders::SharedScope + 'static,
     Loaders: Loader<K, Error = Arc<AppError>>,
 {
     prefetch_rows(ctx, keys, true).await
 }
 
-/// [`prefetch_many`] without handing the values back (no copy of them is made).
+/// [`prefetch_many`] without handing the values back.
 pub(crate) async fn prefetch<K>(ctx: &Context<'_>, keys: Vec<K>) -> async_graphql::Result<()>
 where
-    K: Send + Sync + Hash + Eq + Clone + 'static,
+    K: Send + Sync + Hash + Eq + Copy + loaders::SharedScope + 'static,
     Loaders: Loader<K, Error = Arc<AppError>>,
 {
     prefetch_rows(ctx, keys, false).await.map(drop)
@@ -252,9 +253,9 @@ async fn prefetch_rows<K>(
     ctx: &Context<'_>,
     keys: Vec<K>,
     values_wanted: bool,
-) -> async_graphql::Result<HashMap<K, <Loaders as Loader<K>>::Value>>
+) -> async_graphql::Result<HashMap<K, Arc<<Loaders as Loader<K>>::Value>>>
 where
-    K: Send + Sync + Hash + Eq + Clone + 'static,
+    K: Send + Sync + Hash + Eq + Copy + loaders::SharedScope + 'static,
     Loaders: Loader<K, Error = Arc<AppError>>,
 {
     let request = request(ctx)?;
@@ -266,11 +267,13 @@ where
         for key in keys {
             match rows.get(&key) {
                 // Already prefetched: answered without a statement.
-                Some(Some(value)) if values_wanted => {
-                    values.insert(key, value.clone());
+                Some(Some(_)) if values_wanted => {
+                    if let Some(value) = rows.get_shared(&key) {
+                        values.insert(key, value);
+                    }
                 }
                 Some(_) => {}
-                None if seen.insert(key.clone()) => fresh.push(key),
+                None if seen.insert(key) => fresh.push(key),
                 None => {}
             }
         }
@@ -278,15 +281,45 @@ where
     if fresh.is_empty() {
         return Ok(values);
     }
-    let mut fetched = request.loader.loader().load(&fresh).await.gql()?;
+    let loader = request.loader.loader();
     if !request.keeps_rows {
-        return Ok(if values_wanted { fetched } else { values });
+        let fetched = loader.load(&fresh).await.gql()?;
+        if values_wanted {
+            values.extend(
+                fetched
+                    .into_iter()
+                    .map(|(key, value)| (key, Arc::new(value))),
+            );
+        }
+        return Ok(values);
     }
+    // Rows every caller sees alike come from the node's shared rows as they are (no copy).
+    let shared = loader.shared_arcs(&fresh);
+    let rest: Vec<K> = if shared.is_empty() {
+        fresh
+    } else {
+        let found: HashSet<K> = shared.iter().map(|(key, _)| *key).collect();
+        fresh
+            .into_iter()
+            .filter(|key| !found.contains(key))
+            .collect()
+    };
+    let mut fetched = if rest.is_empty() {
+        HashMap::new()
+    } else {
+        loader.load(&rest).await.gql()?
+    };
     let mut rows = request.rows()?;
-    for key in fresh {
-        let value = fetched.remove(&key);
+    for (key, value) in shared {
+        if values_wanted {
+            values.insert(key, value.clone());
+        }
+        rows.keep(key, Some(value));
+    }
+    for key in rest {
+        let value = fetched.remove(&key).map(Arc::new);
         if values_wanted && let Some(value) = &value {
-            values.insert(key.clone(), value.clone());
+            values.insert(key, value.clone());
         }
         rows.keep(key, value);
     }

@@ -45,7 +45,27 @@ pub trait RowKey: Copy + Eq + std::hash::Hash + Send + Sync + 'static {
     fn from_id(id: i64) -> Self;
 }
 
+/// Whether a loader key's values read the same for every caller, and so may come from the
+/// node's shared rows.
+pub trait SharedScope {
+    /// The values are the same for every caller.
+    const SHARED: bool;
+}
+
 impl Loaders {
+    /// What the node's shared rows hold of `keys`, shared rather than copied; nothing when the
+    /// request may not read them or `K`'s values depend on the caller.
+    pub fn shared_arcs<K>(&self, keys: &[K]) -> Vec<(K, Arc<<Self as Loader<K>>::Value>)>
+    where
+        K: SharedScope + Eq + std::hash::Hash + Copy + Send + Sync + 'static,
+        Self: Loader<K>,
+    {
+        match &self.shared {
+            Some(cache) if K::SHARED && cache.rows_epoch().is_some() => cache.shared_row_arcs(keys),
+            _ => Vec::new(),
+        }
+    }
+
     /// A loader outside GraphQL (the REST views): with `shared`, rows marked `shared` below
     /// come from (and go to) the node's shared rows; give it only to requests that write nothing.
     pub fn new(db: DatabaseConnection, viewer: Viewer, shared: Option<Arc<ResponseCache>>) -> Self {
@@ -139,6 +159,10 @@ macro_rules! loader {
             fn from_id(id: i64) -> Self {
                 Self(id)
             }
+        }
+
+        impl SharedScope for $key {
+            const SHARED: bool = loader!(@scope $scope);
         }
 
         impl Loader<$key> for Loaders {
@@ -254,6 +278,10 @@ loader!(
 /// The whole section tree, loaded once per request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct AllSections;
+
+impl SharedScope for AllSections {
+    const SHARED: bool = true;
+}
 
 impl Loader<AllSections> for Loaders {
     type Value = Arc<SectionTree>;

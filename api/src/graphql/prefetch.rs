@@ -18,7 +18,7 @@ use super::loaders::{
 use super::{prefetch, prefetch_many, request};
 
 fn unique(ids: impl IntoIterator<Item = i64>) -> Vec<i64> {
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::with_hasher(foldhash::fast::RandomState::default());
     ids.into_iter().filter(|id| seen.insert(*id)).collect()
 }
 
@@ -45,7 +45,12 @@ pub fn articles<'a>(
         }
         if byline.field("authors").exists() || byline_text {
             let links = prefetch_many(ctx, ids.iter().map(|id| AuthorsOf(*id)).collect()).await?;
-            let people_ids = unique(links.values().flatten().map(|link| link.person_id));
+            let people_ids = unique(
+                links
+                    .values()
+                    .flat_map(|links| links.iter())
+                    .map(|link| link.person_id),
+            );
             people(ctx, byline.field("authors"), people_ids).await?;
         }
         if look.field("media").exists() {
@@ -56,7 +61,12 @@ pub fn articles<'a>(
             let links =
                 prefetch_many(ctx, ids.iter().map(|id| PeopleMentionedIn(*id)).collect()).await?;
             if mentions.field("person").exists() {
-                let people_ids = unique(links.values().flatten().map(|link| link.person_id));
+                let people_ids = unique(
+                    links
+                        .values()
+                        .flat_map(|links| links.iter())
+                        .map(|link| link.person_id),
+                );
                 people(ctx, mentions.field("person"), people_ids).await?;
             }
         }
@@ -67,14 +77,24 @@ pub fn articles<'a>(
                 ids.iter().map(|id| InstitutionsMentionedIn(*id)).collect(),
             )
             .await?;
-            let institution_ids = unique(links.values().flatten().map(|link| link.institution_id));
+            let institution_ids = unique(
+                links
+                    .values()
+                    .flat_map(|links| links.iter())
+                    .map(|link| link.institution_id),
+            );
             institutions(ctx, mentioned, institution_ids).await?;
         }
         let related = look.field("relatedAgreements");
         if related.exists() {
             let links =
                 prefetch_many(ctx, ids.iter().map(|id| AgreementsOfArticle(*id)).collect()).await?;
-            let agreement_ids = unique(links.values().flatten().map(|link| link.agreement_id));
+            let agreement_ids = unique(
+                links
+                    .values()
+                    .flat_map(|links| links.iter())
+                    .map(|link| link.agreement_id),
+            );
             agreements(ctx, related, agreement_ids).await?;
         }
         if look.field("tags").exists() {
@@ -111,7 +131,11 @@ pub fn people<'a>(
             let rows =
                 prefetch_many(ctx, ids.iter().map(|id| PositionsOfPerson(*id)).collect()).await?;
             if positions.field("institution").exists() {
-                let institution_ids = unique(rows.values().flatten().map(|row| row.institution_id));
+                let institution_ids = unique(
+                    rows.values()
+                        .flat_map(|rows| rows.iter())
+                        .map(|row| row.institution_id),
+                );
                 institutions(ctx, positions.field("institution"), institution_ids).await?;
             }
         }
@@ -147,7 +171,10 @@ pub fn institutions<'a>(
         if children.exists() {
             let groups =
                 prefetch_many(ctx, ids.iter().map(|id| InstitutionChildren(*id)).collect()).await?;
-            let rows: Vec<_> = groups.into_values().flatten().collect();
+            let rows: Vec<_> = groups
+                .values()
+                .flat_map(|group| group.iter().cloned())
+                .collect();
             let child_ids = unique(rows.iter().map(|row| row.id));
             keep_institutions(ctx, rows)?;
             institutions(ctx, children, child_ids).await?;
@@ -157,7 +184,12 @@ pub fn institutions<'a>(
         if people_look.exists() || positions.exists() {
             let groups =
                 prefetch_many(ctx, ids.iter().map(|id| PositionsAt(*id)).collect()).await?;
-            let people_ids = unique(groups.values().flatten().map(|row| row.person_id));
+            let people_ids = unique(
+                groups
+                    .values()
+                    .flat_map(|group| group.iter())
+                    .map(|row| row.person_id),
+            );
             let person_look = if people_look.exists() {
                 people_look
             } else {
@@ -185,19 +217,29 @@ pub fn agreements<'a>(
         let parties = look.field("parties");
         if parties.exists() {
             let groups = prefetch_many(ctx, ids.iter().map(|id| PartiesOf(*id)).collect()).await?;
-            let institution_ids = unique(groups.values().flatten().map(|row| row.institution_id));
+            let institution_ids = unique(
+                groups
+                    .values()
+                    .flat_map(|group| group.iter())
+                    .map(|row| row.institution_id),
+            );
             institutions(ctx, parties.field("institution"), institution_ids).await?;
         }
         let signatories = look.field("signatories");
         if signatories.exists() {
             let groups =
                 prefetch_many(ctx, ids.iter().map(|id| SignatoriesOf(*id)).collect()).await?;
-            let people_ids = unique(groups.values().flatten().map(|row| row.person_id));
+            let people_ids = unique(
+                groups
+                    .values()
+                    .flat_map(|group| group.iter())
+                    .map(|row| row.person_id),
+            );
             people(ctx, signatories.field("person"), people_ids).await?;
             let institution_ids = unique(
                 groups
                     .values()
-                    .flatten()
+                    .flat_map(|group| group.iter())
                     .filter_map(|row| row.institution_id),
             );
             institutions(ctx, signatories.field("institution"), institution_ids).await?;
@@ -211,7 +253,10 @@ pub fn agreements<'a>(
         if successors.exists() || look.field("status").exists() {
             let groups =
                 prefetch_many(ctx, ids.iter().map(|id| SuccessorsOf(*id)).collect()).await?;
-            let rows: Vec<agreement::Model> = groups.into_values().flatten().collect();
+            let rows: Vec<agreement::Model> = groups
+                .values()
+                .flat_map(|group| group.iter().cloned())
+                .collect();
             let next_ids = unique(rows.iter().map(|row| row.id));
             request(ctx)?.keep_rows(rows.into_iter().map(|row| (AgreementById(row.id), row)))?;
             if successors.exists() {

@@ -6,14 +6,16 @@
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::hash::Hash;
+use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
 use foldhash::fast::RandomState;
 
 use super::loaders::Loaders;
 
-/// What a loader key gave: `None` when it was fetched and there is no such row.
-type Fetched<K> = HashMap<K, Option<<Loaders as Loader<K>>::Value>, RandomState>;
+/// What a loader key gave: `None` when it was fetched and there is no such row. Values are
+/// shared with the node's shared rows where they came from there, not copied.
+type Fetched<K> = HashMap<K, Option<Arc<<Loaders as Loader<K>>::Value>>, RandomState>;
 
 /// Prefetched rows, one map per loader key type.
 #[derive(Default)]
@@ -37,11 +39,20 @@ impl RequestRows {
         K: Eq + Hash + Clone + Send + Sync + 'static,
         Loaders: Loader<K>,
     {
-        self.map::<K>()?.get(key).map(Option::as_ref)
+        self.map::<K>()?.get(key).map(Option::as_deref)
+    }
+
+    /// The value fetched for `key`, shared, if there is one.
+    pub fn get_shared<K>(&self, key: &K) -> Option<Arc<<Loaders as Loader<K>>::Value>>
+    where
+        K: Eq + Hash + Clone + Send + Sync + 'static,
+        Loaders: Loader<K>,
+    {
+        self.map::<K>()?.get(key)?.clone()
     }
 
     /// Keeps what was fetched for `key`.
-    pub fn keep<K>(&mut self, key: K, value: Option<<Loaders as Loader<K>>::Value>)
+    pub fn keep<K>(&mut self, key: K, value: Option<Arc<<Loaders as Loader<K>>::Value>>)
     where
         K: Eq + Hash + Clone + Send + Sync + 'static,
         Loaders: Loader<K>,
@@ -66,7 +77,7 @@ mod tests {
     fn tells_unfetched_from_fetched_and_absent() {
         let mut rows = RequestRows::default();
         assert!(rows.get(&MediaOf(1)).is_none());
-        rows.keep(MediaOf(1), Some(Vec::new()));
+        rows.keep(MediaOf(1), Some(Arc::new(Vec::new())));
         rows.keep(PersonById(2), None);
         assert_eq!(rows.get(&MediaOf(1)), Some(Some(&Vec::new())));
         assert_eq!(rows.get(&PersonById(2)), Some(None));

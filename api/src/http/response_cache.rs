@@ -118,8 +118,9 @@ struct SharedRows {
     len: usize,
 }
 
-/// Shared rows of one key type (foldhash: the keys are row ids, looked up on every rendering).
-type RowMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+/// Shared rows of one key type (foldhash: the keys are row ids, looked up on every rendering),
+/// each behind an `Arc` so that a request can hold it without copying it.
+type RowMap<K, V> = HashMap<K, Arc<V>, foldhash::fast::RandomState>;
 
 /// Most shared rows kept at once (a few megabytes); when full, the rows start again.
 const MAX_SHARED_ROWS: usize = 20_000;
@@ -287,7 +288,28 @@ impl ResponseCache {
             return HashMap::new();
         };
         keys.iter()
-            .filter_map(|key| map.get(key).map(|value| (*key, value.clone())))
+            .filter_map(|key| map.get(key).map(|value| (*key, V::clone(value))))
+            .collect()
+    }
+
+    /// The shared rows of those of `keys` that are kept, shared rather than copied.
+    pub fn shared_row_arcs<K, V>(&self, keys: &[K]) -> Vec<(K, Arc<V>)>
+    where
+        K: Eq + Hash + Copy + Send + Sync + 'static,
+        V: Send + Sync + 'static,
+    {
+        let Ok(rows) = self.rows.read() else {
+            return Vec::new();
+        };
+        let Some(map) = rows
+            .maps
+            .get(&TypeId::of::<K>())
+            .and_then(|map| map.downcast_ref::<RowMap<K, V>>())
+        else {
+            return Vec::new();
+        };
+        keys.iter()
+            .filter_map(|key| map.get(key).map(|value| (*key, Arc::clone(value))))
             .collect()
     }
 
@@ -318,7 +340,11 @@ impl ResponseCache {
             return;
         };
         let before = map.len();
-        map.extend(values.iter().map(|(key, value)| (*key, value.clone())));
+        map.extend(
+            values
+                .iter()
+                .map(|(key, value)| (*key, Arc::new(value.clone()))),
+        );
         let added = map.len() - before;
         rows.len += added;
     }
