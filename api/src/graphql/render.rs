@@ -136,11 +136,7 @@ fn render_edge(
     edge: &ArticleEdge,
 ) -> Option<(Vec<u8>, u64)> {
     let rows = request.rows.lock().ok()?;
-    let render = Render {
-        fragments: &ctx.query_env.fragments,
-        rows: &rows,
-        preferred_locale: request.preferred_locale,
-    };
+    let render = Render::new(ctx, request, &rows);
     let mut out = Vec::with_capacity(2048);
     let mut nodes = 0;
     render.object(
@@ -283,11 +279,7 @@ fn render(
     row: &article::Model,
 ) -> Option<Vec<u8>> {
     let rows = request.rows.lock().ok()?;
-    let render = Render {
-        fragments: &ctx.query_env.fragments,
-        rows: &rows,
-        preferred_locale: request.preferred_locale,
-    };
+    let render = Render::new(ctx, request, &rows);
     let mut out = Vec::with_capacity(2048);
     render.article(&ctx.item.node, row, &mut out)?;
     Some(out)
@@ -344,6 +336,18 @@ fn null(out: &mut Vec<u8>) {
 type Fields<'f, 'a> = dyn FnMut(&str, &'a SelectionSet, &mut Vec<u8>) -> Option<()> + 'f;
 
 impl<'a> Render<'a> {
+    fn new(
+        ctx: &'a ContextSelectionSet<'_>,
+        request: &RequestContext,
+        rows: &'a RequestRows,
+    ) -> Self {
+        Self {
+            fragments: &ctx.query_env.fragments,
+            rows,
+            preferred_locale: request.preferred_locale,
+        }
+    }
+
     /// Visits the fields of `set` on `type_name`, fragments included; `None` when the set has
     /// something only the resolvers handle (a directive, a fragment on another type).
     fn fields(

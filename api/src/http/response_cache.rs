@@ -271,24 +271,15 @@ impl ResponseCache {
         (self.seen.load(Ordering::SeqCst) != NOTHING_SEEN).then_some(epoch)
     }
 
-    /// The shared rows of those of `keys` that are kept.
+    /// The shared rows of those of `keys` that are kept, as copies.
     pub fn shared_rows<K, V>(&self, keys: &[K]) -> HashMap<K, V>
     where
         K: Eq + Hash + Copy + Send + Sync + 'static,
         V: Clone + Send + Sync + 'static,
     {
-        let Ok(rows) = self.rows.read() else {
-            return HashMap::new();
-        };
-        let Some(map) = rows
-            .maps
-            .get(&TypeId::of::<K>())
-            .and_then(|map| map.downcast_ref::<RowMap<K, V>>())
-        else {
-            return HashMap::new();
-        };
-        keys.iter()
-            .filter_map(|key| map.get(key).map(|value| (*key, V::clone(value))))
+        self.shared_row_arcs(keys)
+            .into_iter()
+            .map(|(key, value): (K, Arc<V>)| (key, V::clone(&value)))
             .collect()
     }
 
