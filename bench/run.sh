@@ -17,9 +17,12 @@
 #   BENCH_DIR           scratch folder (target/bench)
 #   BENCH_PORT          port the server listens on (18080)
 #
-# GraphQL operations run twice: as shipped ("cached": anonymous reads are answered from the
-# rendered-response cache) and with the cache off ("rendered": every request resolves and
-# queries the database), so that both paths are measured.
+# Operations run as shipped ("cached": anonymous reads are answered from the rendered-response
+# cache), with that cache off ("rendered": every request is resolved and rendered, on the node's
+# kept reads: list pages, articles and related rows read once per change; signed-in callers
+# there too, after reading the change log's position) and with kept reads off as well
+# ("database": the reads of every request go to the database; list totals stay kept), so that
+# every path is measured.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -64,12 +67,14 @@ function done(summary, latency, requests)
 end
 LUA
 
-# post.lua BODYFILE: POSTs one JSON body.
+# post.lua BODYFILE: POSTs one JSON body (signed in with BENCH_TOKEN when given).
 cat > "$SCRIPTS/post.lua" <<'LUA'
 dofile(os.getenv("BENCH_SCRIPTS") .. "/common.lua")
 local f = assert(io.open(os.getenv("BENCH_BODY"), "r"))
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
+local token = os.getenv("BENCH_TOKEN")
+if token and token ~= "" then wrk.headers["Authorization"] = "Bearer " .. token end
 wrk.body = f:read("*a")
 f:close()
 LUA
@@ -305,17 +310,27 @@ PY
     }
 
     local first_id=1 span=$(( ARTICLES / 4 ))
-    for mode in cached rendered; do
-        if [ "$mode" = rendered ]; then
-            stop_server
-            start_server "${args[@]}" --response-cache-mb 0
-        fi
+    for mode in cached rendered database; do
+        case $mode in
+            rendered) stop_server; start_server "${args[@]}" --response-cache-mb 0 ;;
+            database) stop_server; start_server "${args[@]}" --response-cache-mb 0 --kept-reads-mb 0 ;;
+        esac
         # Register the persisted query (this node remembers it until it stops) and check it.
         check_ok "$(cat "$WORK/apq.json")"
         curl -sf "$BASE$persisted_path" | grep -q '"articles"' || { echo "the persisted query does not answer" >&2; exit 1; }
         for conc in 1 32; do
             measure "news list ($mode)" "$conc" post.lua BENCH_BODY="$WORK/news.json"
             measure "article by slug ($mode)" "$conc" post.lua BENCH_BODY="$WORK/article.json"
+            if [ "$mode" = rendered ]; then
+                measure "news list (rendered, signed in)" "$conc" post.lua BENCH_BODY="$WORK/news.json" BENCH_TOKEN="$token"
+                measure "article by slug (rendered, signed in)" "$conc" post.lua BENCH_BODY="$WORK/article.json" BENCH_TOKEN="$token"
+            fi
+            if [ "$mode" = database ]; then
+                measure "archive page 1 ($mode)" "$conc" post.lua BENCH_BODY="$WORK/page1.json"
+                measure "archive page 50 ($mode)" "$conc" post.lua BENCH_BODY="$WORK/page50.json"
+                measure "REST /api/v1/articles?limit=20 ($mode)" "$conc" get.lua BENCH_PATH="/api/v1/articles?limit=20"
+                continue
+            fi
             measure "institution page ($mode)" "$conc" post.lua BENCH_BODY="$WORK/institution.json"
             measure "cursor walk, pages 1-50 in turn ($mode)" "$conc" bodies.lua BENCH_BODY="$WORK/walk.jsonl"
             measure "archive page 1 ($mode)" "$conc" post.lua BENCH_BODY="$WORK/page1.json"

@@ -103,6 +103,7 @@ impl AppState {
         let changes = ChangeFeed::new(db.background.clone(), std::time::Duration::from_millis(250));
         let cache = Arc::new(ResponseCache::new(
             config.response_cache_mb as usize * 1024 * 1024,
+            config.kept_reads_mb as usize * 1024 * 1024,
         ));
         // Followed even with the cache off: the content's version makes the validators.
         cache.clone().follow(

@@ -25,6 +25,13 @@ pub struct Config {
     #[arg(long, env = "NEWSDESK_RESPONSE_CACHE_MB", global = true, default_value_t = 32, value_name = "MIB", value_parser = clap::value_parser!(u32).range(0..=4096))]
     pub response_cache_mb: u32,
 
+    /// Memory for kept reads, in MiB: pages of article lists and articles by slug, read once per
+    /// change and shared by the callers who see the same articles (with the response cache off,
+    /// or signed in). 0 reads them from the database for every request (list totals are kept
+    /// regardless).
+    #[arg(long, env = "NEWSDESK_KEPT_READS_MB", global = true, default_value_t = 16, value_name = "MIB", value_parser = clap::value_parser!(u32).range(0..=4096))]
+    pub kept_reads_mb: u32,
+
     /// Most queries rendered at once (GraphQL queries and REST article views); more wait their
     /// turn. Rendering is CPU work: beyond a few per core, more at once only hold more memory.
     /// Cached responses, mutations and subscriptions never wait. Default: 4 per CPU core.

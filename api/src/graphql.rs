@@ -33,6 +33,7 @@ use crate::app::AppState;
 use crate::config::GraphqlLimits;
 use crate::content::Viewer;
 use crate::error::{AppError, GraphqlResultExt};
+use crate::http::response_cache::ResponseCache;
 use crate::pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageArgs};
 
 /// The Newsdesk schema.
@@ -109,6 +110,8 @@ pub struct RequestContext {
     pub writes_nodes: bool,
     /// Whether prefetched rows are kept (not on a websocket, whose context outlives any write).
     keeps_rows: bool,
+    /// The node's cache of reads, when this request may use it (a query; see [`Self::new`]).
+    kept: Option<Arc<ResponseCache>>,
 }
 
 impl RequestContext {
@@ -124,7 +127,7 @@ impl RequestContext {
     ) -> Self {
         let db = app.db.conn.clone();
         let shared = reads_only.then(|| app.cache.clone());
-        let loader = loaders::request_loader(db.clone(), viewer.clone(), shared);
+        let loader = loaders::request_loader(db.clone(), viewer.clone(), shared.clone());
         Self {
             db,
             viewer,
@@ -136,7 +139,14 @@ impl RequestContext {
             rows: std::sync::Mutex::default(),
             keeps_rows: true,
             writes_nodes: false,
+            kept: shared,
         }
+    }
+
+    /// The node's cache of reads (list pages and totals, articles by slug), when this request
+    /// may read and fill it.
+    pub(crate) fn kept(&self) -> Option<&ResponseCache> {
+        self.kept.as_deref()
     }
 
     /// The same context with nothing kept between fields: for a websocket connection, which
@@ -144,6 +154,7 @@ impl RequestContext {
     pub fn uncached(mut self) -> Self {
         self.loader.enable_all_cache(false);
         self.keeps_rows = false;
+        self.kept = None;
         self
     }
 

@@ -6,6 +6,7 @@ mod catalog;
 mod delivery;
 mod editorial;
 mod examples;
+mod kept_reads;
 mod languages;
 mod migrations;
 mod pagination;

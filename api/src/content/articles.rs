@@ -4,6 +4,7 @@
 //! an archived article or a scheduled one never reaches a caller who may not see it.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use entities::enums::Locale;
@@ -19,6 +20,7 @@ use sea_orm::{
 
 use super::{Viewer, group_by, sections};
 use crate::error::AppResult;
+use crate::http::response_cache::ResponseCache;
 use crate::pagination::{self, Ordering, Page, PageArgs, SortKey};
 
 /// Which articles a list shows. Every set field narrows the list.
@@ -211,20 +213,87 @@ pub async fn count<C: ConnectionTrait>(
     Ok(select(db, viewer, filter).await?.count(db).await?)
 }
 
-/// [`count`], kept in the response cache for anonymous callers (the same invalidation rules
-/// apply: writes, the change log, scheduled publications).
-pub async fn count_shared<C: ConnectionTrait>(
+/// [`count`], kept in the node's cache of reads when `kept` is given (see
+/// [`ResponseCache::kept`]; give it only to requests that write nothing).
+pub async fn count_kept<C: ConnectionTrait>(
     db: &C,
     viewer: &Viewer,
     filter: &ArticleFilter,
-    cache: &crate::http::response_cache::ResponseCache,
+    kept: Option<&ResponseCache>,
 ) -> AppResult<u64> {
-    if viewer.identity().is_some() {
+    let Some(cache) = kept else {
         return count(db, viewer, filter).await;
-    }
-    cache
-        .count(format!("articles {filter:?}"), count(db, viewer, filter))
-        .await
+    };
+    let key = format!("articles count {:?} {filter:?}", viewer.visibility());
+    cache.count(key, count(db, viewer, filter)).await
+}
+
+/// [`list`], kept in the node's cache of reads when `kept` is given (see
+/// [`ResponseCache::kept`]; give it only to requests that write nothing): a page of a busy list
+/// is read once per change rather than once per request.
+pub async fn list_kept<C: ConnectionTrait>(
+    db: &C,
+    viewer: &Viewer,
+    filter: &ArticleFilter,
+    order: ArticleOrder,
+    page: &PageArgs,
+    bodies: Bodies,
+    kept: Option<&ResponseCache>,
+) -> AppResult<Arc<Page<article::Model>>> {
+    let read = list(db, viewer, filter, order, page, bodies);
+    let Some(cache) = kept else {
+        return Ok(Arc::new(read.await?));
+    };
+    let key = format!(
+        "articles page {:?} {order:?} {bodies:?} {page:?} {filter:?}",
+        viewer.visibility()
+    );
+    let weight = |page: &Page<article::Model>| {
+        page.items
+            .iter()
+            .map(|(cursor, row)| cursor.len() + weight(row))
+            .sum()
+    };
+    cache.kept(key, weight, read).await
+}
+
+/// [`find_by_slug`] or, with a `preferred` locale, [`find_by_slug_preferring`]; kept in the
+/// node's cache of reads when `kept` is given (as [`list_kept`]).
+pub async fn by_slug_kept<C: ConnectionTrait>(
+    db: &C,
+    viewer: &Viewer,
+    slug: &str,
+    locale: Option<Locale>,
+    preferred: Option<Locale>,
+    kept: Option<&ResponseCache>,
+) -> AppResult<Option<article::Model>> {
+    let preferred = preferred.filter(|_| locale.is_none());
+    let read = async {
+        match (locale, preferred) {
+            (None, Some(preferred)) => find_by_slug_preferring(db, viewer, slug, preferred).await,
+            _ => find_by_slug(db, viewer, slug, locale).await,
+        }
+    };
+    let Some(cache) = kept else {
+        return read.await;
+    };
+    let key = format!(
+        "article {:?} {locale:?} {preferred:?} {slug}",
+        viewer.visibility()
+    );
+    let row = cache
+        .kept(key, |row| row.as_ref().map_or(0, weight), read)
+        .await?;
+    Ok(Option::clone(&row))
+}
+
+/// About how many bytes a row takes in memory.
+pub fn weight(row: &article::Model) -> usize {
+    std::mem::size_of::<article::Model>()
+        + row.slug.len()
+        + row.title.len()
+        + row.summary.as_ref().map_or(0, String::len)
+        + row.body.len()
 }
 
 /// The visible article with this slug; without a locale, the English one is preferred.

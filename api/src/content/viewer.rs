@@ -7,6 +7,17 @@ use sea_orm::{ColumnTrait, Condition};
 
 use crate::auth::Identity;
 
+/// Which articles a caller sees (see [`Viewer::article_condition`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Visibility {
+    /// Published articles whose publication time has passed.
+    Public,
+    /// Those, and the unpublished articles this user owns (an author).
+    PublicAndOwnedBy(i64),
+    /// Every article (editors, admins, draft mirrors).
+    Everything,
+}
+
 /// The caller of a request, fixed for the whole request (including the clock, so that every
 /// part of one response agrees on what "now" is).
 #[derive(Debug, Clone)]
@@ -71,20 +82,30 @@ impl Viewer {
             .add(article::Column::PublishedAt.lte(self.now))
     }
 
+    /// Which articles this viewer may see, as a name: callers with the same name see the same
+    /// articles (as of the same moment), so a read kept for one may be given to another.
+    pub fn visibility(&self) -> Visibility {
+        if self.drafts {
+            return Visibility::Everything;
+        }
+        match (self.role(), self.user_id()) {
+            (Some(UserRole::Admin | UserRole::Editor), _) => Visibility::Everything,
+            (Some(UserRole::Author), Some(user)) => Visibility::PublicAndOwnedBy(user),
+            _ => Visibility::Public,
+        }
+    }
+
     /// The articles this viewer may see. The public (and integrators) see published articles
     /// whose publication time has passed; authors also see their own unpublished work; editors
     /// and admins see everything. Every query that returns articles, directly or through a
     /// relation, applies it.
     pub fn article_condition(&self) -> Condition {
-        if self.drafts {
-            return Condition::all();
-        }
-        match (self.role(), self.user_id()) {
-            (Some(UserRole::Admin | UserRole::Editor), _) => Condition::all(),
-            (Some(UserRole::Author), Some(user)) => Condition::any()
+        match self.visibility() {
+            Visibility::Everything => Condition::all(),
+            Visibility::PublicAndOwnedBy(user) => Condition::any()
                 .add(self.public_articles())
                 .add(article::Column::OwnerId.eq(user)),
-            _ => self.public_articles(),
+            Visibility::Public => self.public_articles(),
         }
     }
 
@@ -92,13 +113,10 @@ impl Viewer {
     pub fn can_see_article(&self, row: &article::Model) -> bool {
         let public = row.status == ArticleStatus::Published
             && row.published_at.is_some_and(|at| at <= self.now);
-        if self.drafts {
-            return true;
-        }
-        match (self.role(), self.user_id()) {
-            (Some(UserRole::Admin | UserRole::Editor), _) => true,
-            (Some(UserRole::Author), Some(user)) => public || row.owner_id == Some(user),
-            _ => public,
+        match self.visibility() {
+            Visibility::Everything => true,
+            Visibility::PublicAndOwnedBy(user) => public || row.owner_id == Some(user),
+            Visibility::Public => public,
         }
     }
 }

@@ -132,10 +132,29 @@ impl Loaders {
     }
 }
 
+/// About how many bytes a value takes in memory (what a kept read counts against its budget).
+pub trait Weight {
+    /// The value's size, roughly.
+    fn weight(&self) -> usize;
+}
+
+impl Weight for article::Model {
+    fn weight(&self) -> usize {
+        articles::weight(self)
+    }
+}
+
+impl<T: Weight> Weight for Vec<T> {
+    fn weight(&self) -> usize {
+        self.iter().map(Weight::weight).sum()
+    }
+}
+
 /// Declares a key type and its batch loader. For lists (`Vec<_>`), a key with no rows gets an
 /// empty list: that is an answer too, cached so that no resolver asks again. `shared`: the
 /// value is the same for every caller, so it may come from (and go to) the node's shared rows;
-/// `per_request`: it depends on the caller, or is rarely asked for twice.
+/// `per_visibility`: it depends on which articles the caller sees, so a batch is kept for callers
+/// who see the same; `per_request`: it depends on the caller, or is rarely asked for twice.
 macro_rules! loader {
     ($(#[$meta:meta])* $key:ident => Vec<$item:ty>, $scope:ident, |$db:ident, $viewer:ident, $ids:ident| $body:expr) => {
         loader!(@define $(#[$meta])* $key => Vec<$item>, $scope, |$db, $viewer, $ids| $body, |values, keys| {
@@ -148,7 +167,27 @@ macro_rules! loader {
         loader!(@define $(#[$meta])* $key => $value, $scope, |$db, $viewer, $ids| $body, |_values, _keys| {});
     };
     (@scope shared) => { true };
+    (@scope per_visibility) => { false };
     (@scope per_request) => { false };
+    // Values that depend on which articles the caller sees: a batch is kept among the node's
+    // reads under the caller's visibility (see `ResponseCache::kept`).
+    (@read per_visibility, $self:ident, $key:ident, $ids:ident, $body:expr) => {
+        match &$self.shared {
+            Some(cache) => {
+                let name = format!(
+                    concat!(stringify!($key), " {:?} {:?}"),
+                    $self.viewer.visibility(),
+                    $ids
+                );
+                let weight = |rows: &HashMap<i64, _>| rows.values().map(Weight::weight).sum();
+                cache.kept(name, weight, $body).await.map(|rows| HashMap::clone(&rows))
+            }
+            None => $body.await,
+        }
+    };
+    (@read $scope:ident, $self:ident, $key:ident, $ids:ident, $body:expr) => {
+        $body.await
+    };
     (@define $(#[$meta:meta])* $key:ident => $value:ty, $scope:ident, |$db:ident, $viewer:ident, $ids:ident| $body:expr,
      |$values:ident, $keys:ident| $fill:block) => {
         $(#[$meta])*
@@ -178,7 +217,7 @@ macro_rules! loader {
                     return Ok(found);
                 }
                 let $ids: Vec<i64> = missing.iter().map(|key| key.0).collect();
-                let rows = $body.await.map_err(Arc::new)?;
+                let rows = loader!(@read $scope, self, $key, $ids, $body).map_err(Arc::new)?;
                 #[allow(unused_mut, reason = "only lists are filled in")]
                 let mut $values: HashMap<$key, $value> =
                     rows.into_iter().map(|(id, value)| ($key(id), value)).collect();
@@ -196,7 +235,7 @@ macro_rules! loader {
 
 loader!(
     /// A visible article by id.
-    ArticleById => article::Model, per_request, |db, viewer, ids| articles::find_by_ids(db, viewer, &ids)
+    ArticleById => article::Model, per_visibility, |db, viewer, ids| articles::find_by_ids(db, viewer, &ids)
 );
 loader!(
     /// A media item by id, if its article is visible.
@@ -248,7 +287,7 @@ loader!(
 );
 loader!(
     /// The visible articles of a translation group, by the group's original.
-    TranslationGroup => Vec<article::Model>, per_request, |db, viewer, ids| articles::translation_groups(db, viewer, &ids)
+    TranslationGroup => Vec<article::Model>, per_visibility, |db, viewer, ids| articles::translation_groups(db, viewer, &ids)
 );
 loader!(
     /// Every position of a person.

@@ -195,17 +195,15 @@ impl ArticleQuery {
         locale: Option<Locale>,
     ) -> Result<Option<Article>> {
         let request = request(ctx)?;
-        let row = match (locale, request.preferred_locale) {
-            (Some(locale), _) => {
-                articles::find_by_slug(&request.db, &request.viewer, &slug, Some(locale.into()))
-                    .await
-            }
-            (None, Some(preferred)) => {
-                articles::find_by_slug_preferring(&request.db, &request.viewer, &slug, preferred)
-                    .await
-            }
-            (None, None) => articles::find_by_slug(&request.db, &request.viewer, &slug, None).await,
-        }
+        let row = articles::by_slug_kept(
+            &request.db,
+            &request.viewer,
+            &slug,
+            locale.map(Into::into),
+            request.preferred_locale,
+            request.kept(),
+        )
+        .await
         .gql()?;
         if let Some(row) = &row {
             prefetch::articles(ctx, ctx.look_ahead(), std::slice::from_ref(row)).await?;

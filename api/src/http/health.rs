@@ -61,6 +61,18 @@ pub async fn metrics(State(state): State<AppState>) -> impl axum::response::Into
             cache.bytes as u64,
         ),
         (
+            "newsdesk_kept_reads",
+            "gauge",
+            "Reads kept (list pages and totals, articles by slug).",
+            cache.reads as u64,
+        ),
+        (
+            "newsdesk_kept_read_bytes",
+            "gauge",
+            "Bytes held by kept reads (approximately).",
+            cache.read_bytes as u64,
+        ),
+        (
             "newsdesk_graphql_article_nodes_direct_total",
             "counter",
             "Article list nodes rendered straight from the prefetched rows.",

@@ -71,12 +71,17 @@ impl Entry {
 struct Entries {
     map: HashMap<Vec<u8>, Arc<Entry>>,
     bytes: usize,
-    /// Public list totals by list, kept under the same rules as responses.
-    counts: HashMap<String, u64>,
+    /// Reads kept under the same rules as responses (list totals, list pages, articles by
+    /// slug), by key, each with its approximate size in bytes.
+    reads: HashMap<String, (Arc<dyn Any + Send + Sync>, usize)>,
+    read_bytes: usize,
 }
 
-/// Most list totals kept at once.
-const MAX_COUNTS: usize = 10_000;
+/// Most kept reads at once.
+const MAX_READS: usize = 10_000;
+
+/// Room for list totals when kept reads are off.
+const MIN_READ_BYTES: usize = 1024 * 1024;
 
 /// The cache of one node.
 pub struct ResponseCache {
@@ -86,6 +91,8 @@ pub struct ResponseCache {
     /// [`UNKNOWN`] right after an invalidation.
     valid_until: AtomicI64,
     capacity: usize,
+    /// Bytes for kept reads (a page of 20 articles with their bodies is about 100 KB).
+    read_capacity: usize,
     hits: AtomicU64,
     misses: AtomicU64,
     /// Keys being rendered now: identical requests arriving meanwhile wait for that one response
@@ -173,6 +180,10 @@ pub struct CacheStats {
     pub entries: usize,
     /// Bytes held (approximately).
     pub bytes: usize,
+    /// Reads kept (list pages and totals, articles by slug).
+    pub reads: usize,
+    /// Bytes of kept reads (approximately).
+    pub read_bytes: usize,
     /// Invalidations so far.
     pub invalidations: u64,
     /// Requests that waited for an identical one being rendered instead of rendering.
@@ -182,9 +193,11 @@ pub struct CacheStats {
 }
 
 impl ResponseCache {
-    /// A cache holding at most `capacity` bytes; 0 turns it off.
-    pub fn new(capacity: usize) -> Self {
+    /// A cache holding at most `capacity` bytes of responses (0 turns it off) and
+    /// `read_capacity` bytes of kept reads (0 keeps list totals only).
+    pub fn new(capacity: usize, read_capacity: usize) -> Self {
         Self {
+            read_capacity,
             entries: RwLock::new(Entries::default()),
             epoch: AtomicU64::new(0),
             valid_until: AtomicI64::new(UNKNOWN),
@@ -256,7 +269,8 @@ impl ResponseCache {
         if let Ok(mut entries) = self.entries.write() {
             entries.map.clear();
             entries.bytes = 0;
-            entries.counts.clear();
+            entries.reads.clear();
+            entries.read_bytes = 0;
         }
         if let Ok(mut rows) = self.rows.write() {
             *rows = SharedRows::default();
@@ -340,37 +354,82 @@ impl ResponseCache {
         rows.len += added;
     }
 
-    /// The public total of the list named `key`, from the cache or from `compute` (counting a
-    /// long list is the slowest part of a first page: it reads an index entry per row). Kept
-    /// even with the response cache off: a total is a few bytes, and it stays right for as long
-    /// as the content's version does.
+    /// The read named `key`, from the cache or from `compute` (a page of a list, an article by
+    /// slug), kept under the rules of cached responses: until the next change the node learns
+    /// of or the clock's next horizon, and not at all when a change came in while it was
+    /// computed. Kept even with the response cache off: a read costs the database more than its
+    /// few kilobytes cost here. `key` must name everything the answer depends on, the caller's
+    /// visibility included; `weight` tells its size in bytes.
+    pub async fn kept<V, E>(
+        &self,
+        key: String,
+        weight: impl FnOnce(&V) -> usize,
+        compute: impl Future<Output = Result<V, E>>,
+    ) -> Result<Arc<V>, E>
+    where
+        V: Send + Sync + 'static,
+    {
+        self.read_through(key, Some(weight), compute).await
+    }
+
+    /// The list total named `key`, kept as [`Self::kept`] keeps reads, whatever the budget for
+    /// them (a total is a few bytes, and counting a long list is the slowest part of a first
+    /// page: it reads an index entry per row).
     pub async fn count<E>(
         &self,
         key: String,
         compute: impl Future<Output = Result<u64, E>>,
     ) -> Result<u64, E> {
+        let count = self
+            .read_through(key, None::<fn(&u64) -> usize>, compute)
+            .await?;
+        Ok(*count)
+    }
+
+    /// [`Self::kept`]; without a `weight`, the value is kept whatever the budget.
+    async fn read_through<V, E>(
+        &self,
+        key: String,
+        weight: Option<impl FnOnce(&V) -> usize>,
+        compute: impl Future<Output = Result<V, E>>,
+    ) -> Result<Arc<V>, E>
+    where
+        V: Send + Sync + 'static,
+    {
         if self.fresh() {
             let cached = self
                 .entries
                 .read()
                 .ok()
-                .and_then(|entries| entries.counts.get(&key).copied());
-            if let Some(count) = cached {
-                return Ok(count);
+                .and_then(|entries| entries.reads.get(&key).map(|(value, _)| value.clone()))
+                .and_then(|value| value.downcast::<V>().ok());
+            if let Some(value) = cached {
+                return Ok(value);
             }
         }
         let epoch = self.epoch.load(Ordering::SeqCst);
-        let count = compute.await?;
-        if let Ok(mut entries) = self.entries.write()
+        let value = Arc::new(compute.await?);
+        let budgeted = weight.is_some();
+        let size = key.len() + weight.map_or(0, |weight| weight(&value)) + 64;
+        if (!budgeted || size <= self.read_capacity / 16)
+            && let Ok(mut entries) = self.entries.write()
             && self.epoch.load(Ordering::SeqCst) == epoch
             && self.fresh()
         {
-            if entries.counts.len() >= MAX_COUNTS {
-                entries.counts.clear();
+            if entries.reads.len() >= MAX_READS
+                || entries.read_bytes + size > self.read_capacity.max(MIN_READ_BYTES)
+            {
+                // Full: start again rather than track recency on every read.
+                entries.reads.clear();
+                entries.read_bytes = 0;
             }
-            entries.counts.insert(key, count);
+            let shared: Arc<dyn Any + Send + Sync> = value.clone();
+            if let Some((_, old)) = entries.reads.insert(key, (shared, size)) {
+                entries.read_bytes = entries.read_bytes.saturating_sub(old);
+            }
+            entries.read_bytes += size;
         }
-        Ok(count)
+        Ok(value)
     }
 
     fn fresh(&self) -> bool {
@@ -408,16 +467,21 @@ impl ResponseCache {
 
     /// The counters.
     pub fn stats(&self) -> CacheStats {
-        let (entries, bytes) = self
+        let (entries, bytes, reads, read_bytes) = self
             .entries
             .read()
-            .map(|entries| (entries.map.len(), entries.bytes))
+            .map(|entries| {
+                let reads = (entries.reads.len(), entries.read_bytes);
+                (entries.map.len(), entries.bytes, reads.0, reads.1)
+            })
             .unwrap_or_default();
         CacheStats {
             hits: self.hits.load(Ordering::Relaxed),
             misses: self.misses.load(Ordering::Relaxed),
             entries,
             bytes,
+            reads,
+            read_bytes,
             invalidations: self.epoch.load(Ordering::Relaxed),
             collapsed: self.collapsed.load(Ordering::Relaxed),
             not_modified: self.not_modified.load(Ordering::Relaxed),

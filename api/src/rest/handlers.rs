@@ -1,5 +1,7 @@
 //! The REST handlers: read the parameters, call the domain, write JSON with caching headers.
 
+use std::sync::Arc;
+
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -19,7 +21,7 @@ use crate::error::{AppError, AppResult};
 use crate::graphql::loaders::Loaders;
 use crate::http::graphql::authenticate;
 use crate::http::persisted::hash_bytes;
-use crate::http::response_cache::Shareable;
+use crate::http::response_cache::{ResponseCache, Shareable};
 use crate::ids::{self, Kind};
 use crate::pagination::{Page, PageArgs};
 
@@ -111,14 +113,18 @@ async fn viewer(state: &AppState, headers: &HeaderMap) -> AppResult<Viewer> {
     Ok(Viewer::new(identity, state.config.site_utc_offset))
 }
 
-/// The loader of a REST read's relations, on the node's shared rows (see
+/// The node's shared rows and kept reads, when this read may use them (see
 /// [`ResponseCache::may_share_rows`](crate::http::response_cache::ResponseCache::may_share_rows)).
-async fn relations(state: &AppState, viewer: &Viewer) -> Loaders {
-    let shared = state
+async fn shared(state: &AppState, viewer: &Viewer) -> Option<Arc<ResponseCache>> {
+    state
         .cache
         .may_share_rows(&state.db.conn, viewer.identity().is_some())
         .await
-        .then(|| state.cache.clone());
+        .then(|| state.cache.clone())
+}
+
+/// The loader of a REST read's relations, on `shared` rows when given.
+fn relations(state: &AppState, viewer: &Viewer, shared: Option<Arc<ResponseCache>>) -> Loaders {
     Loaders::new(state.db.conn.clone(), viewer.clone(), shared)
 }
 
@@ -339,20 +345,22 @@ pub async fn list_articles(
         let viewer = viewer(&state, &headers).await?;
         let db = &state.db.conn;
         let (filter, order) = article_filter(&state, &params).await?;
-        let rows = articles::list(
+        let shared = shared(&state, &viewer).await;
+        let rows = articles::list_kept(
             db,
             &viewer,
             &filter,
             order,
             &page.args()?,
             articles::Bodies::Read,
+            shared.as_deref(),
         )
         .await?;
         let (next_cursor, previous_cursor) = cursors(&rows);
-        let total_count = articles::count_shared(db, &viewer, &filter, &state.cache).await?;
+        let total_count = articles::count_kept(db, &viewer, &filter, shared.as_deref()).await?;
         let _turn = state.renders.acquire().await.ok();
         let items = views::article_views(
-            &relations(&state, &viewer).await,
+            &relations(&state, &viewer, shared),
             rows.items.iter().map(|(_, row)| row.clone()).collect(),
         )
         .await?;
@@ -396,11 +404,19 @@ pub async fn get_article(
             Some("zh") => Some(entities::enums::Locale::Zh),
             Some(_) => return Err(AppError::bad_input("locale", "`en` or `zh`")),
         };
-        let row = articles::find_by_slug(&state.db.conn, &viewer, &slug, locale)
-            .await?
-            .ok_or(AppError::NotFound { what: "article" })?;
+        let shared = shared(&state, &viewer).await;
+        let row = articles::by_slug_kept(
+            &state.db.conn,
+            &viewer,
+            &slug,
+            locale,
+            None,
+            shared.as_deref(),
+        )
+        .await?
+        .ok_or(AppError::NotFound { what: "article" })?;
         let _turn = state.renders.acquire().await.ok();
-        let view = views::article_views(&relations(&state, &viewer).await, vec![row])
+        let view = views::article_views(&relations(&state, &viewer, shared), vec![row])
             .await?
             .pop()
             .ok_or(AppError::NotFound { what: "article" })?;

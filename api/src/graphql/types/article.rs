@@ -128,7 +128,7 @@ pub(crate) async fn article_connection(
             .iter()
             .any(|field| item.field(field).exists())
     });
-    let rows = articles::list(
+    let rows = articles::list_kept(
         &request.db,
         &request.viewer,
         &filter,
@@ -139,9 +139,11 @@ pub(crate) async fn article_connection(
         } else {
             articles::Bodies::Skip
         },
+        request.kept(),
     )
     .await
     .gql()?;
+    let rows = crate::pagination::Page::clone(&rows);
     let models: Vec<article::Model> = rows.items.iter().map(|(_, row)| row.clone()).collect();
     for look in items {
         prefetch::articles(ctx, look, &models).await?;

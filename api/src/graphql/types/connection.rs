@@ -32,7 +32,7 @@ impl ListTotal {
         let db = &request.db;
         match self {
             ListTotal::Articles(filter) => {
-                articles::count_shared(db, &request.viewer, filter, &request.app.cache).await
+                articles::count_kept(db, &request.viewer, filter, request.kept()).await
             }
             ListTotal::Institutions(filter) => institutions::count(db, filter).await,
             ListTotal::People => people::count(db).await,
