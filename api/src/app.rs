@@ -23,9 +23,22 @@ use crate::http::persisted::PersistedQueries;
 use crate::http::response_cache::{self, ResponseCache};
 use crate::seed;
 
-/// Shared by every request: the pool, the schema and the configuration.
+/// Shared by every request: the pool, the schema and the configuration ([`App`], behind one
+/// `Arc`, so that handing it to a request costs one count, not a count per part and a copy of
+/// the signing keys).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<App>);
+
+impl std::ops::Deref for AppState {
+    type Target = App;
+
+    fn deref(&self) -> &App {
+        &self.0
+    }
+}
+
+/// What [`AppState`] shares.
+pub struct App {
     /// The database.
     pub db: Db,
     /// The GraphQL schema, for HTTP.
@@ -113,7 +126,7 @@ impl AppState {
         );
         let search = open_search(&config, &db, cache.clone()).await?;
         let config_permits = config.render_permits();
-        Ok(Self {
+        Ok(Self(Arc::new(App {
             db,
             schema,
             validated_schema,
@@ -127,7 +140,7 @@ impl AppState {
             cache,
             renders: Arc::new(tokio::sync::Semaphore::new(config_permits)),
             rendering: Arc::default(),
-        })
+        })))
     }
 }
 
