@@ -29,7 +29,7 @@ pub struct Config {
     /// change and shared by the callers who see the same articles (with the response cache off,
     /// or signed in). 0 reads them from the database for every request (list totals are kept
     /// regardless).
-    #[arg(long, env = "NEWSDESK_KEPT_READS_MB", global = true, default_value_t = 16, value_name = "MIB", value_parser = clap::value_parser!(u32).range(0..=4096))]
+    #[arg(long, env = "NEWSDESK_KEPT_READS_MB", global = true, default_value_t = 8, value_name = "MIB", value_parser = clap::value_parser!(u32).range(0..=4096))]
     pub kept_reads_mb: u32,
 
     /// Most queries rendered at once (GraphQL queries and REST article views); more wait their

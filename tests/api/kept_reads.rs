@@ -209,3 +209,22 @@ db_test!(async fn a_scheduled_article_leaves_no_kept_read_behind_when_due(app, &
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(kept(&app).await, ["story-2", "story-1"], "a read from before was kept");
 });
+
+db_test!(async fn with_kept_reads_off_every_page_is_read_and_totals_stay_kept(app, &["--response-cache-mb", "0", "--kept-reads-mb", "0"]) {
+    published(&app, 2).await;
+    // Settled once the total is kept: then each list reads its page, and only that.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let (slugs, statements) = news(&app, None).await;
+        assert_eq!(slugs, ["story-1", "story-2"]);
+        if statements == 1 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the list ran {statements} statements, never 1");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(news(&app, None).await.1, 1, "a page was kept with kept reads off");
+    let (title, _) = article(&app, None, "story-1").await;
+    assert_eq!(title.as_deref(), Some("Title of story-1"));
+    assert_eq!(article(&app, None, "story-1").await.1, 1, "an article was kept with kept reads off");
+});
