@@ -7,6 +7,7 @@ use std::time::Duration;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DbErr,
+    ExecResult, QueryResult, Statement,
 };
 
 use crate::config::Config;
@@ -30,17 +31,77 @@ pub async fn refresh_statistics(db: &DatabaseConnection) -> Result<(), DbErr> {
     Ok(())
 }
 
-/// Begins a transaction that will write. On SQLite it takes the write lock at once (waiting for
-/// other writers as the busy timeout allows): a transaction that first reads and only then writes
-/// fails outright when another writer committed in between, so writers must start as writers.
-pub async fn begin_write(db: &DatabaseConnection) -> Result<sea_orm::DatabaseTransaction, DbErr> {
+/// Begins a transaction that will write. On SQLite it takes the write lock at once: a
+/// transaction that first reads and only then writes fails outright when another writer
+/// committed in between, so writers must start as writers. SQLite has one writer at a time, and
+/// its own waiting (sleeps of up to 100 ms between tries) is neither fair nor prompt: 32 editors
+/// saving at once waited up to two seconds. So this process's writers also queue for their turn
+/// here, first come first served, before they take a connection, and hold it until the
+/// transaction ends.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<WriteTransaction, DbErr> {
     use sea_orm::TransactionTrait;
+    let turn = if db.get_database_backend() == DatabaseBackend::Sqlite {
+        let turn = tokio::time::timeout(WRITE_TURN_TIMEOUT, SQLITE_WRITERS.clone().lock_owned())
+            .await
+            .map_err(|_| DbErr::Custom("timed out waiting for the database's write turn".into()))?;
+        Some(turn)
+    } else {
+        None
+    };
     let txn = db.begin().await?;
-    if db.get_database_backend() == DatabaseBackend::Sqlite {
+    if turn.is_some() {
         txn.execute_unprepared("UPDATE change_log SET seq = seq WHERE 0")
             .await?;
     }
-    Ok(txn)
+    Ok(WriteTransaction { txn, _turn: turn })
+}
+
+/// The turn of this process's SQLite writers (one at a time, in order of arrival).
+static SQLITE_WRITERS: std::sync::LazyLock<Arc<tokio::sync::Mutex<()>>> =
+    std::sync::LazyLock::new(Arc::default);
+
+/// Longest wait for the write turn before a write fails with an error.
+const WRITE_TURN_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A transaction begun by [`begin_write`]; on SQLite it holds the process's write turn until it
+/// is committed, rolled back or dropped. Runs statements as the transaction does.
+pub struct WriteTransaction {
+    txn: sea_orm::DatabaseTransaction,
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl WriteTransaction {
+    /// Commits the transaction (and gives up the turn).
+    pub async fn commit(self) -> Result<(), DbErr> {
+        self.txn.commit().await
+    }
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for WriteTransaction {
+    fn get_database_backend(&self) -> DatabaseBackend {
+        self.txn.get_database_backend()
+    }
+
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        self.txn.execute_raw(stmt).await
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        self.txn.execute_unprepared(sql).await
+    }
+
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        self.txn.query_one_raw(stmt).await
+    }
+
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        self.txn.query_all_raw(stmt).await
+    }
+
+    fn support_returning(&self) -> bool {
+        self.txn.support_returning()
+    }
 }
 
 /// How long a pooled connection may sit unused before it is checked with a ping on its next use.

@@ -314,3 +314,44 @@ db_test!(async fn every_write_appends_to_the_change_log_in_order(app) {
     assert!(rows.windows(2).all(|pair| pair[0].seq < pair[1].seq));
     assert!(rows.iter().all(|row| row.entity_type == "Article"));
 });
+
+db_test!(async fn editors_saving_at_once_all_succeed_and_nothing_is_lost(app) {
+    let room = newsroom(&app).await;
+    let mut ids = Vec::new();
+    for n in 0..24 {
+        let created = app
+            .query_as(
+                &room.editor.token,
+                CREATE,
+                json!({ "input": { "title": format!("Story {n}"), "body": "Text.", "section": room.section } }),
+            )
+            .await;
+        ids.push(created["createArticle"]["article"]["id"].as_str().unwrap_or_default().to_owned());
+    }
+    // Every article renamed at once (on SQLite the writers queue for the one write lock).
+    let saves = ids.iter().enumerate().map(|(n, id)| {
+        let app = &app;
+        let token = room.editor.token.clone();
+        async move {
+            app.query_as(
+                &token,
+                UPDATE,
+                json!({ "input": { "id": id, "version": 1, "title": format!("Renamed {n}") } }),
+            )
+            .await
+        }
+    });
+    let saved = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        futures_util::future::join_all(saves),
+    )
+    .await
+    .unwrap_or_else(|_| panic!("concurrent saves never finished"));
+    for (n, data) in saved.iter().enumerate() {
+        assert_eq!(data["updateArticle"]["article"]["title"], format!("Renamed {n}"));
+        assert_eq!(data["updateArticle"]["article"]["version"], 2);
+    }
+    let rows = entities::article::Entity::find().all(app.db()).await.unwrap_or_default();
+    let renamed = rows.iter().filter(|row| row.title.starts_with("Renamed ")).count();
+    assert_eq!(renamed, 24, "a save was lost");
+});

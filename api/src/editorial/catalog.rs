@@ -2,6 +2,7 @@
 //! Each create or update takes the entity's full set of fields; updates also take the version
 //! the client read. Every command journals its change in the same transaction.
 
+use crate::db::WriteTransaction;
 use chrono::{Datelike, NaiveDate, SubsecRound, Utc};
 use entities::agreement::Areas;
 use entities::enums::{AgreementKind, ChangeOp, InstitutionKind, PartyRole};
@@ -9,8 +10,8 @@ use entities::{
     agreement, agreement_party, agreement_signatory, institution, person, position, section,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, PaginatorTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, Set,
 };
 
 use super::journal::{self, Change};
@@ -212,7 +213,7 @@ versioned!(section => "section", institution => "institution", person => "person
 /// Writes `active` over row `id` only if it is still at `version` (the WHERE clause is the
 /// lock); returns the saved row.
 async fn save_versioned<E>(
-    txn: &DatabaseTransaction,
+    txn: &WriteTransaction,
     active: E::ActiveModel,
     id: i64,
     version: i32,
@@ -243,13 +244,13 @@ where
 async fn begin(
     db: &DatabaseConnection,
     viewer: &Viewer,
-) -> AppResult<(Identity, DatabaseTransaction)> {
+) -> AppResult<(Identity, WriteTransaction)> {
     let who = permissions::edit_catalog(viewer)?;
     Ok((who, crate::db::begin_write(db).await?))
 }
 
 async fn finish(
-    txn: DatabaseTransaction,
+    txn: WriteTransaction,
     who: &Identity,
     action: &str,
     entity_type: &'static str,
@@ -802,7 +803,7 @@ pub async fn delete(
 }
 
 /// Deletes row `id` only if it is still at `version`.
-async fn delete_versioned<E>(txn: &DatabaseTransaction, id: i64, version: i32) -> AppResult<()>
+async fn delete_versioned<E>(txn: &WriteTransaction, id: i64, version: i32) -> AppResult<()>
 where
     E: Versioned,
     E::Model: Send + Sync,

@@ -434,7 +434,8 @@ async fn run(
     context.writes_nodes = writes_nodes;
     let request = request.data(context);
     // Queries take turns to render (memory stays bounded under a burst); mutations never wait
-    // behind them, nor behind each other here (SQLite orders writes itself).
+    // behind them, nor behind each other here (on SQLite their write transactions queue for the
+    // one write lock: see `db::begin_write`).
     let permit = match operation_type {
         OperationType::Query => state.renders.acquire().await.ok(),
         _ => None,
