@@ -7,7 +7,7 @@
 
 use std::time::{Duration, Instant};
 
-use entities::enums::{ArticleStatus, UserRole};
+use entities::enums::UserRole;
 use newsdesk::ids::{self, Kind};
 use newsdesk_tests::fixtures::{self, ArticleSpec};
 use newsdesk_tests::{TestApp, db_test};
@@ -187,17 +187,7 @@ db_test!(async fn another_node_keeps_no_read_older_than_its_caller_may_see(app, 
 db_test!(async fn a_scheduled_article_leaves_no_kept_read_behind_when_due(app, &["--response-cache-mb", "0"]) {
     let section = published(&app, 1).await;
     let editor = app.user(UserRole::Editor).await;
-    let mut spec = ArticleSpec::published("story-2", section, 0);
-    spec.status = ArticleStatus::Draft;
-    spec.published_at = None;
-    let draft = fixtures::article(app.db(), spec).await;
-    let due = chrono::Utc::now() + chrono::Duration::milliseconds(1_500);
-    app.query_as(
-        &editor.token,
-        "mutation($id: ID!, $at: DateTime) { publishArticle(id: $id, at: $at) { article { status } } }",
-        json!({ "id": ids::encode(Kind::Article, draft), "at": due.to_rfc3339() }),
-    )
-    .await;
+    let due = app.scheduled_draft(&editor.token, section, "story-2").await;
     assert_eq!(kept(&app).await, ["story-1"], "not yet due");
     assert_eq!(article(&app, None, "story-2").await.0, None);
     assert_eq!(article(&app, None, "story-2").await.0, None);

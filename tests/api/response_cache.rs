@@ -220,17 +220,7 @@ db_test!(async fn a_scheduled_article_appears_when_due_without_any_write(app) {
     published_articles(&app, 1).await;
     let editor = app.user(UserRole::Editor).await;
     let section = fixtures::section(app.db(), "later", None).await;
-    let mut spec = ArticleSpec::published("story-2", section, 0);
-    spec.status = ArticleStatus::Draft;
-    spec.published_at = None;
-    let draft = fixtures::article(app.db(), spec).await;
-    let due = chrono::Utc::now() + chrono::Duration::milliseconds(1_500);
-    app.query_as(
-        &editor.token,
-        "mutation($id: ID!, $at: DateTime) { publishArticle(id: $id, at: $at) { article { status } } }",
-        json!({ "id": ids::encode(Kind::Article, draft), "at": due.to_rfc3339() }),
-    )
-    .await;
+    let due = app.scheduled_draft(&editor.token, section, "story-2").await;
     let before = warm(&app, NEWS).await;
     assert_eq!(slugs(&before), ["story-1"], "not yet due");
     let etag = before.header("etag").unwrap_or_else(|| panic!("no ETag"));

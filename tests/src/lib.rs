@@ -407,6 +407,30 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// Inserts a draft `slug` in `section` and schedules it through the API, as `token`'s
+    /// holder, to be published 1.5 s from now; returns when it is due.
+    pub async fn scheduled_draft(
+        &self,
+        token: &str,
+        section: i64,
+        slug: &str,
+    ) -> chrono::DateTime<chrono::Utc> {
+        let mut spec = fixtures::ArticleSpec::published(slug, section, 0);
+        spec.status = entities::enums::ArticleStatus::Draft;
+        spec.published_at = None;
+        let draft = fixtures::article(self.db(), spec).await;
+        let due = chrono::Utc::now() + chrono::Duration::milliseconds(1_500);
+        self.query_as(
+            token,
+            "mutation($id: ID!, $at: DateTime) { publishArticle(id: $id, at: $at) { article { status } } }",
+            json!({ "id": newsdesk::ids::encode(newsdesk::ids::Kind::Article, draft), "at": due.to_rfc3339() }),
+        )
+        .await;
+        due
+    }
+}
+
 /// Declares a test that runs once on SQLite and once on PostgreSQL:
 ///
 /// ```text
