@@ -218,3 +218,22 @@ db_test!(async fn with_kept_reads_off_every_page_is_read_and_totals_stay_kept(ap
     assert_eq!(title.as_deref(), Some("Title of story-1"));
     assert_eq!(article(&app, None, "story-1").await.1, 1, "an article was kept with kept reads off");
 });
+
+db_test!(async fn readers_arriving_together_share_one_read(app, &["--response-cache-mb", "0"]) {
+    published(&app, 3).await;
+    kept(&app).await;
+    // A page nobody has read yet (as after a publish drops every kept read), asked for by 16
+    // readers at once in 16 different documents (so that no response is shared): they share
+    // one read of it.
+    let queries: Vec<String> = (0..16)
+        .map(|n| format!("{{ articles(first: 2) {{ edges {{ node {{ slug }} }} }} reader{n}: __typename }}"))
+        .collect();
+    let before = app.statements();
+    let readers = queries.iter().map(|query| app.query(query, json!({})));
+    let answers = futures_util::future::join_all(readers).await;
+    let statements = app.statements() - before;
+    for data in &answers {
+        assert_eq!(slugs(data), ["story-1", "story-2"]);
+    }
+    assert!(statements <= 2, "16 readers at once ran {statements} statements");
+});

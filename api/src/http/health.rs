@@ -73,6 +73,12 @@ pub async fn metrics(State(state): State<AppState>) -> impl axum::response::Into
             cache.read_bytes as u64,
         ),
         (
+            "newsdesk_kept_reads_collapsed_total",
+            "counter",
+            "Reads that waited for an identical one being made instead of reading.",
+            cache.collapsed_reads,
+        ),
+        (
             "newsdesk_graphql_article_nodes_direct_total",
             "counter",
             "Article list nodes rendered straight from the prefetched rows.",

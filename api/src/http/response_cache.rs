@@ -109,7 +109,15 @@ pub struct ResponseCache {
     not_modified: AtomicU64,
     /// Rows every caller sees alike, shared by this node's requests (see [`SharedRows`]).
     rows: RwLock<SharedRows>,
+    /// Reads being made now, by key, with the epoch they started in: identical reads arriving
+    /// in the same epoch wait for that one (a burst right after a publish reads a page once).
+    reading: std::sync::Mutex<HashMap<String, (u64, TypeId, Reading)>>,
+    collapsed_reads: AtomicU64,
 }
+
+/// Where a read being made will be sent, to the requests that asked for it meanwhile (`None`
+/// until it is done).
+type Reading = tokio::sync::watch::Receiver<Option<Arc<dyn Any + Send + Sync>>>;
 
 /// Rows that read the same for every caller (people, institutions, positions, sections, the
 /// links and media of an article), by loader key, shared by the requests of this node so that
@@ -184,6 +192,8 @@ pub struct CacheStats {
     pub reads: usize,
     /// Bytes of kept reads (approximately).
     pub read_bytes: usize,
+    /// Reads that waited for an identical one being made instead of reading.
+    pub collapsed_reads: u64,
     /// Invalidations so far.
     pub invalidations: u64,
     /// Requests that waited for an identical one being rendered instead of rendering.
@@ -211,6 +221,8 @@ impl ResponseCache {
             validated: RwLock::default(),
             not_modified: AtomicU64::new(0),
             rows: RwLock::default(),
+            reading: std::sync::Mutex::default(),
+            collapsed_reads: AtomicU64::new(0),
         }
     }
 
@@ -274,6 +286,10 @@ impl ResponseCache {
         }
         if let Ok(mut rows) = self.rows.write() {
             *rows = SharedRows::default();
+        }
+        // Reads under way belong to the epoch before; none is joined from now on.
+        if let Ok(mut reading) = self.reading.lock() {
+            reading.clear();
         }
     }
 
@@ -408,7 +424,10 @@ impl ResponseCache {
             }
         }
         let epoch = self.epoch.load(Ordering::SeqCst);
-        let value = Arc::new(compute.await?);
+        let (value, computed) = self.read_once(&key, epoch, compute).await?;
+        if !computed {
+            return Ok(value);
+        }
         let budgeted = weight.is_some();
         let size = key.len() + weight.map_or(0, |weight| weight(&value)) + 64;
         if (!budgeted || size <= self.read_capacity / 16)
@@ -430,6 +449,63 @@ impl ResponseCache {
             entries.read_bytes += size;
         }
         Ok(value)
+    }
+
+    /// Runs `compute` for `key`, unless the same read started in this `epoch` is being made:
+    /// then waits for it and takes its value (a read that started in this epoch is at least as
+    /// new as anything the node knew when this request began); when that read fails or is
+    /// abandoned, runs `compute` after all. Also says whether this call computed the value.
+    async fn read_once<V, E>(
+        &self,
+        key: &str,
+        epoch: u64,
+        compute: impl Future<Output = Result<V, E>>,
+    ) -> Result<(Arc<V>, bool), E>
+    where
+        V: Send + Sync + 'static,
+    {
+        let kind = TypeId::of::<V>();
+        let role = self.reading.lock().ok().map(|mut reading| {
+            match reading.get(key) {
+                // Still being read (its reader neither done nor gone), in this epoch.
+                Some((started, read_kind, value))
+                    if *started == epoch && *read_kind == kind && value.has_changed().is_ok() =>
+                {
+                    Err(value.clone())
+                }
+                _ => {
+                    let (sender, receiver) = tokio::sync::watch::channel(None);
+                    reading.insert(key.to_owned(), (epoch, kind, receiver));
+                    Ok(sender)
+                }
+            }
+        });
+        match role {
+            Some(Err(mut waiting)) => {
+                // Done when the reader sends its value or gives up (fails, or is dropped).
+                let _ = waiting.changed().await;
+                let value = waiting.borrow().clone();
+                if let Some(value) = value.and_then(|value| value.downcast::<V>().ok()) {
+                    self.collapsed_reads.fetch_add(1, Ordering::Relaxed);
+                    return Ok((value, false));
+                }
+                Ok((Arc::new(compute.await?), true))
+            }
+            Some(Ok(sender)) => {
+                let result = compute.await;
+                if let Ok(mut reading) = self.reading.lock()
+                    && reading
+                        .get(key)
+                        .is_some_and(|(_, _, receiver)| receiver.same_channel(&sender.subscribe()))
+                {
+                    reading.remove(key);
+                }
+                let value = Arc::new(result?);
+                sender.send_replace(Some(value.clone()));
+                Ok((value, true))
+            }
+            None => Ok((Arc::new(compute.await?), true)),
+        }
     }
 
     fn fresh(&self) -> bool {
@@ -485,6 +561,7 @@ impl ResponseCache {
             invalidations: self.epoch.load(Ordering::Relaxed),
             collapsed: self.collapsed.load(Ordering::Relaxed),
             not_modified: self.not_modified.load(Ordering::Relaxed),
+            collapsed_reads: self.collapsed_reads.load(Ordering::Relaxed),
         }
     }
 
