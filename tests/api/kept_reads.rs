@@ -217,6 +217,13 @@ db_test!(async fn with_kept_reads_off_every_page_is_read_and_totals_stay_kept(ap
     let (title, _) = article(&app, None, "story-1").await;
     assert_eq!(title.as_deref(), Some("Title of story-1"));
     assert_eq!(article(&app, None, "story-1").await.1, 1, "an article was kept with kept reads off");
+    // Nor are reads shared: readers at once each read the page.
+    let queries: Vec<String> = (0..8)
+        .map(|n| format!("{{ articles(first: 1) {{ edges {{ node {{ slug }} }} }} reader{n}: __typename }}"))
+        .collect();
+    let before = app.statements();
+    futures_util::future::join_all(queries.iter().map(|query| app.query(query, json!({})))).await;
+    assert_eq!(app.statements() - before, 8, "readers shared a read with kept reads off");
 });
 
 db_test!(async fn readers_arriving_together_share_one_read(app, &["--response-cache-mb", "0"]) {

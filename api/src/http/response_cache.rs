@@ -423,12 +423,16 @@ impl ResponseCache {
                 return Ok(value);
             }
         }
+        let budgeted = weight.is_some();
+        if budgeted && self.read_capacity == 0 {
+            // Kept reads off: every read goes to the database, none is shared.
+            return Ok(Arc::new(compute.await?));
+        }
         let epoch = self.epoch.load(Ordering::SeqCst);
         let (value, computed) = self.read_once(&key, epoch, compute).await?;
         if !computed {
             return Ok(value);
         }
-        let budgeted = weight.is_some();
         let size = key.len() + weight.map_or(0, |weight| weight(&value)) + 64;
         if (!budgeted || size <= self.read_capacity / 16)
             && let Ok(mut entries) = self.entries.write()
