@@ -7,6 +7,7 @@ use axum::Router;
 use axum::http::{HeaderName, Request};
 use axum::routing::get;
 use sea_orm::DbErr;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::{DefaultOnRequest, DefaultOnResponse, TraceLayer};
@@ -207,6 +208,30 @@ pub fn router(state: AppState) -> Router {
         .on_request(DefaultOnRequest::new().level(Level::DEBUG))
         .on_response(DefaultOnResponse::new().level(Level::INFO)))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        // A bug must not take the node down with it: a request that panics gets a 500 (and a
+        // log line with the cause); every other request goes on.
+        .layer(CatchPanicLayer::custom(panicked))
+}
+
+/// The answer to a request whose handler panicked: the cause is logged, the client gets the
+/// generic internal error.
+fn panicked(cause: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let cause = cause
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| cause.downcast_ref::<&str>().copied())
+        .unwrap_or("(no message)");
+    tracing::error!(cause, "a request panicked");
+    let body = serde_json::json!({
+        "errors": [{ "message": "internal server error", "extensions": { "code": "INTERNAL_SERVER_ERROR" } }]
+    });
+    (
+        axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
 }
 
 /// Serves until SIGTERM or Ctrl-C, then lets requests in flight finish.

@@ -337,6 +337,45 @@ where
     Ok(values)
 }
 
+/// Whether a request carries a NUL character (U+0000) in its document or its variables. No field
+/// accepts one, and PostgreSQL refuses them in text: such a request is refused as a whole, before
+/// anything runs. The document is checked for the escapes that make one (`\u0000`, `\u{0}`).
+pub fn carries_nul(request: &async_graphql::Request) -> bool {
+    fn escape_of_nul(query: &str) -> bool {
+        let mut rest = query;
+        while let Some(at) = rest.find("\\u") {
+            let after = &rest[at + 2..];
+            let digits = after.strip_prefix('{').unwrap_or(after);
+            let zeros = digits.bytes().take_while(|b| *b == b'0').count();
+            let fixed = after.len() >= 4 && after.as_bytes()[..4].iter().all(|b| *b == b'0');
+            let braced = after.starts_with('{') && zeros > 0 && digits[zeros..].starts_with('}');
+            if fixed || braced {
+                return true;
+            }
+            rest = after;
+        }
+        false
+    }
+    if request.query.contains('\0') || escape_of_nul(&request.query) {
+        return true;
+    }
+    let mut values: Vec<&async_graphql::Value> = request.variables.values().collect();
+    while let Some(value) = values.pop() {
+        match value {
+            async_graphql::Value::String(text) if text.contains('\0') => return true,
+            async_graphql::Value::List(items) => values.extend(items),
+            async_graphql::Value::Object(fields) => {
+                values.extend(fields.values());
+                if fields.keys().any(|name| name.contains('\0')) {
+                    return true;
+                }
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
 /// The error for a row that a foreign key promises but the database did not return.
 pub(crate) fn missing(what: &str) -> async_graphql::Error {
     AppError::Internal(format!("{what} referenced but not found")).to_graphql()

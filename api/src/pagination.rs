@@ -32,6 +32,10 @@ pub struct PageArgs {
     pub before: Option<String>,
 }
 
+/// Longest cursor accepted, in characters (ours are under 400: a sort key of at most 500
+/// characters, base64-encoded with its ordering and id).
+pub const MAX_CURSOR_CHARS: usize = 1024;
+
 /// A sort key value stored in a cursor.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
@@ -40,6 +44,32 @@ pub enum SortKey {
     Time(DateTime<Utc>),
     /// A string.
     Text(String),
+}
+
+/// The type of an ordering's sort key: a cursor must carry a key of that type, since the
+/// database compares it with the sort column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyKind {
+    /// A timestamp column.
+    Time,
+    /// A text column.
+    Text,
+}
+
+impl SortKey {
+    /// Whether the key is of `kind` and of a value the column can hold: a time in the years 1 to
+    /// 9999 (PostgreSQL refuses some chrono can represent), a text without NUL characters
+    /// (PostgreSQL refuses those too) of at most 500 characters.
+    fn fits(&self, kind: KeyKind) -> bool {
+        use chrono::Datelike;
+        match (self, kind) {
+            (SortKey::Time(time), KeyKind::Time) => (1..=9999).contains(&time.year()),
+            (SortKey::Text(text), KeyKind::Text) => {
+                !text.contains('\0') && text.chars().count() <= 500
+            }
+            _ => false,
+        }
+    }
 }
 
 impl From<SortKey> for Value {
@@ -71,6 +101,8 @@ pub struct Ordering<E: EntityTrait> {
     pub id: E::Column,
     /// Newest/largest first.
     pub descending: bool,
+    /// The type of the sort column.
+    pub key_kind: KeyKind,
     /// Reads a row's sort key and id.
     pub key: fn(&E::Model) -> (SortKey, i64),
 }
@@ -97,8 +129,18 @@ fn encode_cursor(tag: &str, key: SortKey, id: i64) -> String {
     URL_SAFE_NO_PAD.encode(json)
 }
 
-fn decode_cursor(field: &'static str, tag: &str, cursor: &str) -> AppResult<(SortKey, i64)> {
+/// Reads a cursor of the list sorted by `tag` on a key of `kind`. Anything else (another list's
+/// cursor, a truncated or forged one, a key the column could not hold) is an input error.
+fn decode_cursor(
+    field: &'static str,
+    tag: &str,
+    kind: KeyKind,
+    cursor: &str,
+) -> AppResult<(SortKey, i64)> {
     let malformed = || AppError::bad_input(field, format!("`{field}` is not a valid cursor"));
+    if cursor.len() > MAX_CURSOR_CHARS {
+        return Err(malformed());
+    }
     let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| malformed())?;
     let data: CursorData = serde_json::from_slice(&bytes).map_err(|_| malformed())?;
     if data.o != tag {
@@ -106,6 +148,9 @@ fn decode_cursor(field: &'static str, tag: &str, cursor: &str) -> AppResult<(Sor
             field,
             format!("`{field}` is a cursor of another list or ordering"),
         ));
+    }
+    if !data.k.fits(kind) {
+        return Err(malformed());
     }
     Ok((data.k, data.i))
 }
@@ -143,12 +188,12 @@ where
     let after = args
         .after
         .as_deref()
-        .map(|cursor| decode_cursor("after", ordering.tag, cursor))
+        .map(|cursor| decode_cursor("after", ordering.tag, ordering.key_kind, cursor))
         .transpose()?;
     let before = args
         .before
         .as_deref()
-        .map(|cursor| decode_cursor("before", ordering.tag, cursor))
+        .map(|cursor| decode_cursor("before", ordering.tag, ordering.key_kind, cursor))
         .transpose()?;
 
     let backward = last.is_some() || (first.is_none() && before.is_some() && after.is_none());

@@ -17,6 +17,23 @@ pub fn openapi_json() -> String {
     ApiDoc::openapi().to_pretty_json().unwrap_or_default()
 }
 
+/// Refuses a request whose path or query string carries an encoded NUL character (`%00`): no
+/// parameter accepts one, and PostgreSQL refuses them in text.
+async fn refuse_nul(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let uri = request.uri();
+    let carries_nul = |part: &str| part.contains("%00");
+    if carries_nul(uri.path()) || uri.query().is_some_and(carries_nul) {
+        return handlers::error(crate::error::AppError::bad_input(
+            "uri",
+            "the URL contains a NUL character (%00), which no parameter accepts",
+        ));
+    }
+    next.run(request).await
+}
+
 /// The REST routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -37,4 +54,5 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/search", get(handlers::search))
         .route("/api/v1/openapi.json", get(handlers::openapi))
         .route("/api/v1/docs", get(handlers::docs))
+        .layer(axum::middleware::from_fn(refuse_nul))
 }

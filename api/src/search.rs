@@ -145,6 +145,74 @@ pub struct SearchIndex {
 /// Longest query accepted, in characters.
 pub const MAX_QUERY: usize = 500;
 
+/// How deep search pages go: hits past the 10,000th are not served (a results page that far
+/// down is a crawler, and every hit before it is ranked and checked for visibility).
+pub const MAX_DEPTH: usize = 10_000;
+
+/// The cursor of the hit at `position` (1-based) in the results: pass it as `after`.
+pub fn encode_cursor(position: usize) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("search:{position}"))
+}
+
+/// The number of hits before the page that starts after `cursor` (0 without one). A cursor that
+/// is not a search cursor, or that points past [`MAX_DEPTH`], is an input error of `field`.
+pub fn decode_cursor(field: &'static str, cursor: Option<&str>) -> AppResult<usize> {
+    use base64::Engine;
+    let Some(cursor) = cursor else { return Ok(0) };
+    let position = (cursor.len() <= 64)
+        .then(|| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(cursor)
+                .ok()
+        })
+        .flatten()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .and_then(|text| text.strip_prefix("search:")?.parse::<u64>().ok())
+        .ok_or_else(|| AppError::bad_input(field, format!("`{field}` is not a search cursor")))?;
+    usize::try_from(position)
+        .ok()
+        .filter(|position| *position < MAX_DEPTH)
+        .ok_or_else(|| {
+            AppError::bad_input(
+                field,
+                format!("search pages go at most {MAX_DEPTH} hits deep"),
+            )
+        })
+}
+
+/// Replaces characters of the query language that nest (parentheses) once they go deeper than a
+/// few levels: tantivy's parser recurses into each, and a few hundred overflowed the stack.
+fn flatten_nesting(query: &str) -> String {
+    const MAX_NESTING: usize = 4;
+    let mut depth = 0usize;
+    let mut skipped = 0usize;
+    query
+        .chars()
+        .map(|c| match c {
+            '(' if depth >= MAX_NESTING => {
+                skipped += 1;
+                ' '
+            }
+            '(' => {
+                depth += 1;
+                c
+            }
+            ')' if skipped > 0 => {
+                skipped -= 1;
+                ' '
+            }
+            ')' if depth > 0 => {
+                depth -= 1;
+                c
+            }
+            ')' => ' ',
+            c if c.is_control() => ' ',
+            c => c,
+        })
+        .collect()
+}
+
 fn schema() -> (Schema, Fields) {
     let mut builder = Schema::builder();
     let text = |tokenizer: &str| {
@@ -608,10 +676,7 @@ impl SearchIndex {
     /// The best `limit` hits for `query` among `kinds` (all when empty). Any text is accepted: it
     /// is read leniently, never as an error, except when empty or over [`MAX_QUERY`] characters.
     pub fn search(&self, query: &str, kinds: &[SearchKind], limit: usize) -> AppResult<Found> {
-        let cleaned: String = query
-            .chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
-            .collect();
+        let cleaned = flatten_nesting(query);
         let cleaned = cleaned.trim();
         if cleaned.is_empty() {
             return Err(AppError::bad_input(
@@ -653,7 +718,10 @@ impl SearchIndex {
         };
         let searcher = self.reader.searcher();
         let top = searcher
-            .search(&query, &TopDocs::with_limit(limit.max(1)).order_by_score())
+            .search(
+                &query,
+                &TopDocs::with_limit(limit.clamp(1, 2 * MAX_DEPTH + 100)).order_by_score(),
+            )
             .map_err(internal)?;
         let title_snippets = [f.title_en, f.title_zh]
             .into_iter()
@@ -823,6 +891,14 @@ pub async fn visible_hits<C: sea_orm::ConnectionTrait>(
     use crate::content::sync::SyncEntity;
     use crate::content::{agreements, articles, institutions, people};
 
+    if offset >= MAX_DEPTH {
+        return Err(AppError::bad_input(
+            "after",
+            format!("search pages go at most {MAX_DEPTH} hits deep"),
+        ));
+    }
+    // Never past the deepest hit served, whatever the page size.
+    let first = first.min(MAX_DEPTH - offset);
     // Ask for more than the page: some hits may be invisible to this caller.
     let wanted = offset + first + 1;
     let found = index.search(query, kinds, (wanted * 2 + 20).max(500))?;
@@ -862,7 +938,7 @@ pub async fn visible_hits<C: sea_orm::ConnectionTrait>(
         })
         .filter(|candidate| filter.keeps(candidate))
         .collect();
-    let has_more = visible.len() > offset + first;
+    let has_more = visible.len() > offset + first && offset + first < MAX_DEPTH;
     let facets = facets(&visible);
     let shown: Vec<Candidate> = visible.into_iter().skip(offset).take(first).collect();
     let shown_articles: Vec<i64> = shown

@@ -90,7 +90,7 @@ db_test!(async fn english_and_chinese_words_find_what_the_public_may_see(app) {
 
 db_test!(async fn bad_queries_get_an_answer_or_a_clear_error(app) {
     app.seed_demo().await;
-    for query in ["\"unbalanced quote", "AND OR NOT", "title:(", "*", "a\u{0}b\u{7}c", "((((", "-", "对口帮扶\"", "+-+-"] {
+    for query in ["\"unbalanced quote", "AND OR NOT", "title:(", "*", "a\u{1b}b\u{7}c", "((((", "-", "对口帮扶\"", "+-+-"] {
         let response = app.post_graphql(SEARCH, json!({ "q": query })).await;
         let body = response.json();
         assert_eq!(response.status.as_u16(), 200, "{query:?}: {body}");
@@ -100,6 +100,10 @@ db_test!(async fn bad_queries_get_an_answer_or_a_clear_error(app) {
         let (code, field) = app.error_as(None, SEARCH, json!({ "q": query })).await;
         assert_eq!((code.as_str(), field.as_deref()), ("BAD_USER_INPUT", Some("query")));
     }
+    // A NUL character is refused with the whole request, wherever it is (PostgreSQL cannot hold
+    // one in text, so no field accepts it).
+    let (code, _) = app.error_as(None, SEARCH, json!({ "q": "a\u{0}b" })).await;
+    assert_eq!(code, "BAD_USER_INPUT");
 });
 
 db_test!(async fn a_rebuilt_index_gives_the_same_results(app) {

@@ -34,6 +34,7 @@ pub async fn create<C: ConnectionTrait>(
     if scopes.is_empty() {
         return Err(AppError::bad_input("scopes", "give at least one scope"));
     }
+    crate::editorial::validate::at_most("scopes", &scopes, SCOPES.len())?;
     if let Some(unknown) = scopes
         .iter()
         .find(|scope| !SCOPES.contains(&scope.as_str()))

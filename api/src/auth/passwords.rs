@@ -9,6 +9,8 @@ use crate::error::{AppError, AppResult};
 
 /// Shortest password accepted.
 pub const MIN_LENGTH: usize = 10;
+/// Longest password accepted, in characters (a pass phrase fits; a megabyte does not).
+pub const MAX_LENGTH: usize = 1024;
 
 fn salt() -> AppResult<SaltString> {
     let mut bytes = [0u8; 16];
@@ -44,10 +46,11 @@ fn hash_blocking(password: &str) -> AppResult<String> {
 
 /// Hashes a password with Argon2id (on a blocking thread).
 pub async fn hash(password: String) -> AppResult<String> {
-    if password.chars().count() < MIN_LENGTH {
+    let length = password.chars().count();
+    if !(MIN_LENGTH..=MAX_LENGTH).contains(&length) {
         return Err(AppError::bad_input(
             "password",
-            format!("a password needs at least {MIN_LENGTH} characters"),
+            format!("a password has {MIN_LENGTH} to {MAX_LENGTH} characters"),
         ));
     }
     in_turn("hashing", move || hash_blocking(&password)).await?

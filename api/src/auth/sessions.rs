@@ -44,6 +44,9 @@ pub struct Lifetimes {
 
 const BAD_CREDENTIALS: &str = "wrong email or password";
 
+/// Longest email address accepted at login (as at sign-up).
+const MAX_EMAIL_CHARS: usize = 320;
+
 async fn recent_failures<C: ConnectionTrait>(
     db: &C,
     key: &str,
@@ -122,6 +125,21 @@ pub async fn login<C: ConnectionTrait>(
     password: String,
     client: &str,
 ) -> AppResult<Session> {
+    if email.chars().count() > MAX_EMAIL_CHARS {
+        return Err(AppError::bad_input(
+            "email",
+            format!("an email address has at most {MAX_EMAIL_CHARS} characters"),
+        ));
+    }
+    if password.chars().count() > passwords::MAX_LENGTH {
+        return Err(AppError::bad_input(
+            "password",
+            format!(
+                "a password has at most {} characters",
+                passwords::MAX_LENGTH
+            ),
+        ));
+    }
     let now = Utc::now().trunc_subsecs(6);
     let since = now - Duration::minutes(WINDOW_MINUTES);
     let normalised = email.trim().to_lowercase();

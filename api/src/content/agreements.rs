@@ -14,7 +14,7 @@ use sea_orm::{
 
 use super::group_by;
 use crate::error::AppResult;
-use crate::pagination::{self, Ordering, Page, PageArgs, SortKey};
+use crate::pagination::{self, KeyKind, Ordering, Page, PageArgs, SortKey};
 
 /// Where an agreement stands on a given day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,6 +45,7 @@ const BY_TITLE: Ordering<agreement::Entity> = Ordering {
     column: agreement::Column::TitleEn,
     id: agreement::Column::Id,
     descending: false,
+    key_kind: KeyKind::Text,
     key: |row| (SortKey::Text(row.title_en.clone()), row.id),
 };
 

@@ -21,7 +21,7 @@ use sea_orm::{
 use super::{Viewer, group_by, sections};
 use crate::error::AppResult;
 use crate::http::response_cache::ResponseCache;
-use crate::pagination::{self, Ordering, Page, PageArgs, SortKey};
+use crate::pagination::{self, KeyKind, Ordering, Page, PageArgs, SortKey};
 
 /// Which articles a list shows. Every set field narrows the list.
 #[derive(Debug, Clone, Default)]
@@ -71,6 +71,7 @@ fn ordering(order: ArticleOrder) -> Ordering<article::Entity> {
         column: article::Column::SortAt,
         id: article::Column::Id,
         descending: order == ArticleOrder::NewestFirst,
+        key_kind: KeyKind::Time,
         key: published_key,
     }
 }
@@ -165,9 +166,11 @@ async fn select<C: ConnectionTrait>(
         select = select.filter(article::Column::Id.is_in(ids.iter().copied()));
     }
     if let Some(from) = filter.published_from {
+        let from = crate::editorial::validate::instant("filter.publishedFrom", from)?;
         select = select.filter(article::Column::PublishedAt.gte(from));
     }
     if let Some(before) = filter.published_before {
+        let before = crate::editorial::validate::instant("filter.publishedBefore", before)?;
         select = select.filter(article::Column::PublishedAt.lt(before));
     }
     Ok(select)

@@ -11,7 +11,7 @@ use sea_orm::{
 
 use super::group_by;
 use crate::error::AppResult;
-use crate::pagination::{self, Ordering, Page, PageArgs, SortKey};
+use crate::pagination::{self, KeyKind, Ordering, Page, PageArgs, SortKey};
 
 /// Which institutions a list shows.
 #[derive(Debug, Clone, Default)]
@@ -29,6 +29,7 @@ const BY_NAME: Ordering<institution::Entity> = Ordering {
     column: institution::Column::NameEn,
     id: institution::Column::Id,
     descending: false,
+    key_kind: KeyKind::Text,
     key: |row| (SortKey::Text(row.name_en.clone()), row.id),
 };
 

@@ -6,13 +6,14 @@ use entities::person;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Select};
 
 use crate::error::AppResult;
-use crate::pagination::{self, Ordering, Page, PageArgs, SortKey};
+use crate::pagination::{self, KeyKind, Ordering, Page, PageArgs, SortKey};
 
 const BY_NAME: Ordering<person::Entity> = Ordering {
     tag: "person:name",
     column: person::Column::NameEn,
     id: person::Column::Id,
     descending: false,
+    key_kind: KeyKind::Text,
     key: |row| (SortKey::Text(row.name_en.clone()), row.id),
 };
 

@@ -121,11 +121,24 @@ fn encode(token: &Token) -> String {
     URL_SAFE_NO_PAD.encode(serde_json::to_vec(token).unwrap_or_default())
 }
 
+/// Reads a token the client sent back. Anything we did not write (another list's cursor, a
+/// truncated or forged token, times the database cannot hold, a position past the types) is an
+/// input error.
 fn decode(token: &str) -> AppResult<Token> {
-    let bytes = URL_SAFE_NO_PAD
-        .decode(token)
-        .map_err(|_| AppError::bad_input("token", "not a sync token"))?;
-    serde_json::from_slice(&bytes).map_err(|_| AppError::bad_input("token", "not a sync token"))
+    use chrono::Datelike;
+    let refused = || AppError::bad_input("token", "not a sync token");
+    // Ours are about 130 characters.
+    if token.len() > 512 {
+        return Err(refused());
+    }
+    let bytes = URL_SAFE_NO_PAD.decode(token).map_err(|_| refused())?;
+    let token: Token = serde_json::from_slice(&bytes).map_err(|_| refused())?;
+    let sane = token.seq >= 0
+        && (1..=9999).contains(&token.due.0.year())
+        && token
+            .initial
+            .is_none_or(|(index, after)| index < SyncType::ALL.len() && after >= 0);
+    if sane { Ok(token) } else { Err(refused()) }
 }
 
 /// Largest page.

@@ -333,6 +333,15 @@ async fn validated<C: ConnectionTrait>(
     own_id: Option<i64>,
 ) -> AppResult<ArticleFields> {
     let mut fields = fields;
+    validate::at_most("input.authors", &fields.authors, 50)?;
+    validate::at_most("input.media", &fields.media, 100)?;
+    validate::at_most("input.people", &fields.people, 200)?;
+    validate::at_most("input.institutions", &fields.institutions, 100)?;
+    validate::at_most("input.agreements", &fields.agreements, 50)?;
+    validate::at_most("input.tags", &fields.tags, 50)?;
+    for mention in &fields.people {
+        validate::at_most("input.people.roles", &mention.roles, 8)?;
+    }
     fields.title = validate::text("input.title", &fields.title, 1, 500)?;
     fields.summary = validate::optional_text("input.summary", fields.summary.as_deref(), 2000)?;
     if fields.body.len() > 500_000 {
@@ -468,6 +477,12 @@ async fn validated<C: ConnectionTrait>(
             let mut candidate = base.clone();
             let mut counter = 2;
             while taken(candidate.clone()).await? {
+                if counter > validate::SLUG_VARIANTS {
+                    return Err(AppError::Conflict {
+                        field: "input.slug",
+                        message: "every slug made from this title is taken: give one".into(),
+                    });
+                }
                 candidate = format!("{base}-{counter}");
                 counter += 1;
             }
@@ -776,7 +791,10 @@ pub async fn publish(
     at: Option<DateTime<Utc>>,
     version: Option<i32>,
 ) -> AppResult<article::Model> {
-    let at = at.map(|at| at.trunc_subsecs(6)).unwrap_or_else(now);
+    let at = match at {
+        Some(at) => validate::instant("at", at)?.trunc_subsecs(6),
+        None => now(),
+    };
     transition(db, viewer, id, version, "publishArticle", |_| {
         (ArticleStatus::Published, Some(at))
     })

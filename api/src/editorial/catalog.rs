@@ -177,6 +177,12 @@ where
             let mut candidate = base.clone();
             let mut counter = 2;
             while taken(candidate.clone()).await? {
+                if counter > validate::SLUG_VARIANTS {
+                    return Err(AppError::Conflict {
+                        field: "input.slug",
+                        message: "every slug made from this name is taken: give one".into(),
+                    });
+                }
                 candidate = format!("{base}-{counter}");
                 counter += 1;
             }
@@ -593,6 +599,9 @@ pub async fn save_agreement(
 ) -> AppResult<agreement::Model> {
     let (who, txn) = begin(db, viewer).await?;
     let own = target.map(|(id, _)| id);
+    validate::at_most("input.parties", &fields.parties, 50)?;
+    validate::at_most("input.signatories", &fields.signatories, 100)?;
+    validate::at_most("input.areasOfCooperation", &fields.areas, 50)?;
     let title = validate::text("input.title", &fields.title, 1, 500)?;
     let title_zh = validate::optional_text("input.titleZh", fields.title_zh.as_deref(), 500)?;
     let summary = validate::optional_text("input.summary", fields.summary.as_deref(), 5000)?;

@@ -5,6 +5,43 @@ use crate::error::{AppError, AppResult};
 /// Longest slug.
 pub const SLUG_MAX: usize = 200;
 
+/// Whether a date lies in the years 1 to 9999: every date a client sends must, since the
+/// databases cannot hold all that chrono can (PostgreSQL stops at 4713 BC).
+pub fn date_in_range(date: &chrono::NaiveDate) -> bool {
+    use chrono::Datelike;
+    (1..=9999).contains(&date.year())
+}
+
+/// An instant a client sent, checked to lie in the years 1 to 9999 (see [`date_in_range`]).
+pub fn instant(
+    field: &'static str,
+    at: chrono::DateTime<chrono::Utc>,
+) -> AppResult<chrono::DateTime<chrono::Utc>> {
+    if date_in_range(&at.date_naive()) {
+        Ok(at)
+    } else {
+        Err(AppError::bad_input(
+            field,
+            format!("`{field}` must lie between the years 1 and 9999"),
+        ))
+    }
+}
+
+/// A list of at most `max` items: every list an editor sends is written row by row and checked in
+/// one statement, so its length is bounded like any other client-sized number.
+pub fn at_most<T>(field: &'static str, items: &[T], max: usize) -> AppResult<()> {
+    if items.len() > max {
+        return Err(AppError::bad_input(
+            field,
+            format!("`{field}` holds at most {max} items, got {}", items.len()),
+        ));
+    }
+    Ok(())
+}
+
+/// Most numbered variants (`slug-2`, `slug-3`, ...) tried for a slug made from a title.
+pub const SLUG_VARIANTS: usize = 1000;
+
 /// A required text of `min..=max` characters, trimmed.
 pub fn text(field: &'static str, value: &str, min: usize, max: usize) -> AppResult<String> {
     let value = value.trim();
@@ -86,13 +123,15 @@ pub fn slugify(title: &str) -> String {
 
 /// An absolute http(s) URL.
 pub fn url(field: &'static str, value: &str) -> AppResult<String> {
+    let refused =
+        || AppError::bad_input(field, "only http and https URLs of at most 2000 characters");
+    if value.len() > 2000 {
+        return Err(refused());
+    }
     let parsed = url::Url::parse(value.trim())
         .map_err(|_| AppError::bad_input(field, format!("`{value}` is not a URL")))?;
-    if !matches!(parsed.scheme(), "http" | "https") || value.len() > 2000 {
-        return Err(AppError::bad_input(
-            field,
-            "only http and https URLs of at most 2000 characters",
-        ));
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(refused());
     }
     Ok(parsed.to_string())
 }

@@ -1,8 +1,6 @@
 //! `search`: ranked hits across articles, people, institutions and agreements.
 
 use async_graphql::{Context, Enum, Object, Result, SimpleObject};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use super::request;
 use super::types::{Agreement, Article, Institution, Node, Person, Position, Section};
@@ -144,19 +142,6 @@ pub struct SearchHitConnection {
     pub facets: SearchFacets,
 }
 
-fn decode_offset(after: Option<&str>) -> Result<usize, AppError> {
-    let Some(after) = after else { return Ok(0) };
-    URL_SAFE_NO_PAD
-        .decode(after)
-        .ok()
-        .and_then(|bytes| String::from_utf8(bytes).ok())
-        .and_then(|text| {
-            text.strip_prefix("search:")
-                .and_then(|offset| offset.parse().ok())
-        })
-        .ok_or_else(|| AppError::bad_input("after", "`after` is not a search cursor"))
-}
-
 /// A completion for the search box.
 pub struct Suggestion {
     text: String,
@@ -254,7 +239,7 @@ impl SearchQuery {
         if !(1..=50).contains(&first) {
             return Err(AppError::bad_input("first", "between 1 and 50").to_graphql());
         }
-        let offset = decode_offset(after.as_deref()).gql()?;
+        let offset = search::decode_cursor("after", after.as_deref()).gql()?;
         let kinds: Vec<SearchKind> = types
             .unwrap_or_default()
             .into_iter()
@@ -317,12 +302,11 @@ impl SearchQuery {
                 })
                 .collect(),
         };
-        let cursor = |position: usize| URL_SAFE_NO_PAD.encode(format!("search:{position}"));
         let edges: Vec<SearchHitEdge> = hits
             .into_iter()
             .enumerate()
             .map(|(index, hit)| SearchHitEdge {
-                cursor: cursor(offset + index + 1),
+                cursor: search::encode_cursor(offset + index + 1),
                 node: SearchHit(hit),
             })
             .collect();

@@ -279,7 +279,9 @@ async fn caller(
         })
         .flatten()
         .and_then(|value| value.split(',').next())
-        .map(|value| value.trim().to_owned());
+        // Only an address: the header is the client's to write when no proxy overwrites it.
+        .and_then(|value| value.trim().parse::<std::net::IpAddr>().ok())
+        .map(|address| address.to_string());
     let client = forwarded
         .or_else(|| peer.map(|Extension(ConnectInfo(addr))| addr.ip().to_string()))
         .unwrap_or_else(|| "unknown".to_owned());
@@ -334,6 +336,13 @@ async fn run(
             ErrorCode::BadRequest,
             media,
             "the request has no `query`",
+        ));
+    }
+    if crate::graphql::carries_nul(&request) {
+        return Outcome::Refused(request_error(
+            ErrorCode::BadUserInput,
+            media,
+            "the request contains a NUL character (U+0000), which no field accepts",
         ));
     }
     let operation_name = request.operation_name.clone();

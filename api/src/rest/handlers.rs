@@ -77,7 +77,8 @@ pub struct ErrorDetail {
     pub field: Option<String>,
 }
 
-fn error(error: AppError) -> Response {
+/// The JSON error envelope of a failed request.
+pub(super) fn error(error: AppError) -> Response {
     error.log();
     let code = error.code();
     let message = match code {
@@ -643,6 +644,15 @@ pub async fn list_agreements(
     let result = async {
         let viewer = viewer(&state, &headers).await?;
         let db = &state.db.conn;
+        if params
+            .active_at
+            .is_some_and(|day| !crate::editorial::validate::date_in_range(&day))
+        {
+            return Err(AppError::bad_input(
+                "activeAt",
+                "a date between 0001-01-01 and 9999-12-31",
+            ));
+        }
         let mut filter = AgreementFilter {
             active_at: params.active_at,
             ..AgreementFilter::default()
@@ -918,9 +928,6 @@ pub async fn search(
     headers: HeaderMap,
     Query(params): Query<SearchParams>,
 ) -> Response {
-    use base64::Engine;
-    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-
     use crate::search::SearchKind;
     let result = async {
         let viewer = viewer(&state, &headers).await?;
@@ -942,18 +949,7 @@ pub async fn search(
                     .ok_or_else(|| AppError::bad_input("types", format!("unknown type `{name}`")))
             })
             .collect::<AppResult<Vec<_>>>()?;
-        let offset = match &params.after {
-            None => 0,
-            Some(cursor) => URL_SAFE_NO_PAD
-                .decode(cursor)
-                .ok()
-                .and_then(|bytes| String::from_utf8(bytes).ok())
-                .and_then(|text| {
-                    text.strip_prefix("search:")
-                        .and_then(|offset| offset.parse().ok())
-                })
-                .ok_or_else(|| AppError::bad_input("after", "not a search cursor"))?,
-        };
+        let offset = crate::search::decode_cursor("after", params.after.as_deref())?;
         let query = if params.q.trim().is_empty() {
             ""
         } else {
@@ -1027,7 +1023,7 @@ pub async fn search(
                 }
             })
             .collect();
-        let next_cursor = has_more.then(|| URL_SAFE_NO_PAD.encode(format!("search:{end}")));
+        let next_cursor = has_more.then(|| crate::search::encode_cursor(end));
         Ok(cached(
             &headers,
             &viewer,

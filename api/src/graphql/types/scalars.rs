@@ -16,10 +16,12 @@ impl ScalarType for Date {
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {
             Value::String(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .ok()
+                .filter(crate::editorial::validate::date_in_range)
                 .map(Date)
-                .map_err(|_| {
+                .ok_or_else(|| {
                     InputValueError::custom(format!(
-                        "`{text}` is not a date of the form YYYY-MM-DD"
+                        "`{text}` is not a date of the form YYYY-MM-DD between 0001-01-01 and 9999-12-31"
                     ))
                 }),
             _ => Err(InputValueError::expected_type(value)),
