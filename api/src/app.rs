@@ -241,8 +241,11 @@ pub async fn serve(state: AppState) -> Result<(), StartupError> {
         .await
         .map_err(|source| StartupError::Bind { addr, source })?;
     tracing::info!(%addr, "serving GraphQL at http://{addr}/graphql");
-    let worker = crate::webhooks::spawn_worker(&state)
-        .map_err(|error| StartupError::Command(error.to_string()))?;
+    let worker = crate::webhooks::spawn_worker(
+        state.db.background.clone(),
+        crate::webhooks::Settings::from_config(&state.config),
+    )
+    .map_err(|error| StartupError::Command(error.to_string()))?;
     let service = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, service)
         .with_graceful_shutdown(shutdown_signal())

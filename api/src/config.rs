@@ -143,6 +143,13 @@ pub struct Config {
     #[arg(long, env = "NEWSDESK_WEBHOOK_TIMEOUT_MS", global = true, default_value_t = 10_000, value_name = "MS", value_parser = clap::value_parser!(u64).range(100..=120_000))]
     pub webhook_timeout_ms: u64,
 
+    /// Let webhook endpoints point at loopback, private, link-local or unique-local addresses
+    /// (a receiver on this machine or the campus network, in development and tests). Off, such
+    /// an endpoint is refused when registered, and a delivery is refused when its name resolves
+    /// to one at delivery time.
+    #[arg(long, env = "NEWSDESK_WEBHOOK_ALLOW_PRIVATE_NETWORKS", global = true, default_value_t = false, value_name = "BOOL", action = clap::ArgAction::Set)]
+    pub webhook_allow_private_networks: bool,
+
     /// How often the webhook worker looks for work, in milliseconds.
     #[arg(long, env = "NEWSDESK_WEBHOOK_POLL_MS", global = true, default_value_t = 500, value_name = "MS", value_parser = clap::value_parser!(u64).range(10..=60_000))]
     pub webhook_poll_ms: u64,

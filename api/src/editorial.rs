@@ -2,6 +2,7 @@
 //! records every change leaves (revision, audit entry, change-log row), all in one transaction.
 
 pub mod articles;
+pub mod cascade;
 pub mod catalog;
 pub mod journal;
 pub mod permissions;

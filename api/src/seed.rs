@@ -511,12 +511,7 @@ pub async fn demo(db: &DatabaseConnection) -> Result<(), DbErr> {
                 .all(&txn)
                 .await?
             {
-                changes.push(Change {
-                    entity_type: $name,
-                    entity_id: id,
-                    op: ChangeOp::Upsert,
-                    public: true,
-                });
+                changes.push(Change::catalog($name, id, ChangeOp::Upsert, true));
             }
         };
     }

@@ -461,11 +461,14 @@ struct Generator {
 
 impl Generator {
     fn journal(&mut self, entity_type: &'static str, ids: impl Iterator<Item = (i64, bool)>) {
+        // Created by the load: nothing was there before.
         self.changes.extend(ids.map(|(entity_id, public)| Change {
             entity_type,
             entity_id,
             op: ChangeOp::Upsert,
             public,
+            was_public: false,
+            owner_id: None,
         }));
     }
 

@@ -23,6 +23,8 @@ fn command(url: &str, schema: &str) -> Command {
         .env("NEWSDESK_SEED_DEMO", "never")
         .env("NEWSDESK_LOG", "warn")
         .env("NEWSDESK_WEBHOOK_POLL_MS", "20")
+        // The receiver runs on this machine.
+        .env("NEWSDESK_WEBHOOK_ALLOW_PRIVATE_NETWORKS", "true")
         .env("NEWSDESK_WEBHOOK_RETRY_BASE_MS", "100")
         .env("NEWSDESK_WEBHOOK_TIMEOUT_MS", "1000")
         .stdout(Stdio::null())
@@ -180,7 +182,7 @@ async fn two_nodes_deliver_each_change_once_and_a_crash_loses_nothing() {
     graphql(
         ports[1],
         &token,
-        "mutation($url: String!) { createWebhookEndpoint(input: { url: $url, entityTypes: [ARTICLE] }) { secret } }",
+        "mutation($url: String!) { createWebhookEndpoint(input: { url: $url, entityTypes: [ARTICLE], includeDrafts: true }) { secret } }",
         json!({ "url": hook }),
     );
     let section = graphql(

@@ -20,6 +20,12 @@ pub struct Model {
     pub op: ChangeOp,
     /// Whether the entity, after the change, is visible to the public.
     pub public: bool,
+    /// Whether the entity, just before the change, was visible to the public. A change that is
+    /// public neither before nor after is none of the public's business (a draft's edits, its
+    /// deletion).
+    pub was_public: bool,
+    /// For an article, the user who owns it (an author sees their own unpublished work).
+    pub owner_id: Option<i64>,
     /// When the change was committed (approximately: the writer's clock).
     pub changed_at: DateTimeUtc,
 }

@@ -22,6 +22,9 @@ pub struct Model {
     pub password_hash: String,
     /// A disabled user cannot log in or refresh.
     pub disabled: bool,
+    /// Moves when the user is disabled or changes role or password: access tokens issued before
+    /// stop working.
+    pub session_epoch: i32,
     /// When the row was created.
     pub created_at: DateTimeUtc,
     /// When the row was last changed.

@@ -25,6 +25,9 @@ pub struct Model {
     pub active: bool,
     /// The change-log position when it was registered: it gets the changes after it.
     pub from_seq: i64,
+    /// Whether it hears of unpublished content too; otherwise only of what the public could
+    /// see, before or after the change.
+    pub include_drafts: bool,
     /// When it was registered.
     pub created_at: DateTimeUtc,
 }

@@ -9,6 +9,7 @@ mod m20261130_000001_initial_schema;
 mod m20261130_000002_editorial;
 mod m20261130_000003_webhooks;
 mod m20261130_000004_read_paths;
+mod m20261208_000005_revocation_and_visibility;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000002_editorial::Migration),
             Box::new(m20261130_000003_webhooks::Migration),
             Box::new(m20261130_000004_read_paths::Migration),
+            Box::new(m20261208_000005_revocation_and_visibility::Migration),
         ]
     }
 }

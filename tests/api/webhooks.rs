@@ -13,6 +13,9 @@ use newsdesk_tests::{TestApp, TestUser, db_test};
 use serde_json::{Value, json};
 
 const ARGS: &[&str] = &[
+    // The receiver runs on this machine.
+    "--webhook-allow-private-networks",
+    "true",
     "--webhook-poll-ms",
     "20",
     "--webhook-retry-base-ms",
@@ -103,12 +106,22 @@ impl Receiver {
 
 async fn endpoint(app: &TestApp, admin: &TestUser, url: &str, types: Value) -> String {
     let created = app
-        .query_as(&admin.token, "mutation($url: String!, $types: [SyncType!]) { createWebhookEndpoint(input: { url: $url, entityTypes: $types }) { secret endpoint { id } } }", json!({ "url": url, "types": types }))
+        .query_as(&admin.token, "mutation($url: String!, $types: [SyncType!]) { createWebhookEndpoint(input: { url: $url, entityTypes: $types, includeDrafts: true }) { secret endpoint { id } } }", json!({ "url": url, "types": types }))
         .await;
     created["createWebhookEndpoint"]["secret"]
         .as_str()
         .unwrap_or_default()
         .to_owned()
+}
+
+/// The app's webhook worker, with private networks allowed or not.
+fn worker(app: &TestApp, allow_private_networks: bool) -> tokio::task::JoinHandle<()> {
+    let settings = newsdesk::webhooks::Settings {
+        allow_private_networks,
+        ..newsdesk::webhooks::Settings::from_config(&app.state.config)
+    };
+    newsdesk::webhooks::spawn_worker(app.state.db.background.clone(), settings)
+        .unwrap_or_else(|error| panic!("{error}"))
 }
 
 async fn create_article(app: &TestApp, editor: &TestUser, title: &str) {
@@ -159,7 +172,7 @@ db_test!(async fn a_change_is_delivered_signed_and_retried_until_it_succeeds(app
     let editor = app.user(UserRole::Editor).await;
     let (receiver, url) = Receiver::start(vec![500, 503]).await;
     let secret = endpoint(&app, &admin, &url, json!(["ARTICLE"])).await;
-    let worker = newsdesk::webhooks::spawn_worker(&app.state).unwrap_or_else(|error| panic!("{error}"));
+    let worker = worker(&app, true);
     create_article(&app, &editor, "Hooked").await;
 
     let requests = receiver.wait_for(3).await;
@@ -193,7 +206,7 @@ db_test!(async fn a_delivery_out_of_attempts_is_dead_until_replayed(app, ARGS) {
     let editor = app.user(UserRole::Editor).await;
     let (receiver, url) = Receiver::start(vec![500, 500, 500]).await;
     endpoint(&app, &admin, &url, json!([])).await;
-    let worker = newsdesk::webhooks::spawn_worker(&app.state).unwrap_or_else(|error| panic!("{error}"));
+    let worker = worker(&app, true);
     create_article(&app, &editor, "Doomed").await;
     receiver.wait_for(3).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -221,6 +234,47 @@ db_test!(async fn only_admins_manage_webhooks_and_urls_are_checked(app) {
     assert_eq!((code.as_str(), field.as_deref()), ("BAD_USER_INPUT", Some("url")));
     let (code, _) = app.error_as(Some(&editor.token), "{ webhookDeliveries { id } }", json!({})).await;
     assert_eq!(code, "FORBIDDEN");
+    // Nothing inward: this machine, the networks behind it, a cloud's metadata service.
+    for url in [
+        "http://127.0.0.1:9/hook",
+        "http://localhost:9/hook",
+        "http://10.1.2.3/hook",
+        "http://192.168.0.10/hook",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::1]/hook",
+        "http://[fd00::1]/hook",
+        "http://[::ffff:127.0.0.1]/hook",
+        "http://0.0.0.0/hook",
+    ] {
+        let (code, field) = app.error_as(Some(&admin.token), create, json!({ "url": url })).await;
+        assert_eq!((code.as_str(), field.as_deref()), ("BAD_USER_INPUT", Some("url")), "{url}");
+    }
+});
+
+db_test!(async fn a_delivery_to_an_inward_address_is_refused_when_it_is_made(app, ARGS) {
+    app.seed_demo().await;
+    let admin = app.user(UserRole::Admin).await;
+    let editor = app.user(UserRole::Editor).await;
+    let (receiver, url) = Receiver::start(vec![]).await;
+    // Registered while private networks were allowed, by address and by name.
+    endpoint(&app, &admin, &url, json!(["ARTICLE"])).await;
+    endpoint(&app, &admin, &url.replace("127.0.0.1", "localhost"), json!(["ARTICLE"])).await;
+    // A node that does not allow them delivers.
+    let worker = worker(&app, false);
+    create_article(&app, &editor, "Kept inside").await;
+    let mut errors = Vec::new();
+    for _ in 0..100 {
+        let attempts = app.query_as(&admin.token, "{ webhookDeliveries { attempts { statusCode error } } }", json!({})).await;
+        errors = attempts["webhookDeliveries"].as_array().into_iter().flatten().filter_map(|delivery| delivery["attempts"][0]["error"].as_str().map(str::to_owned)).collect();
+        if errors.len() == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(errors.len(), 2, "both deliveries were attempted: {errors:?}");
+    assert!(errors.iter().all(|error| error.contains("public address")), "{errors:?}");
+    assert!(receiver.requests().is_empty(), "nothing reached the receiver");
+    worker.abort();
 });
 
 db_test!(async fn redirects_are_followed_only_to_the_same_host(app, ARGS) {
@@ -229,7 +283,7 @@ db_test!(async fn redirects_are_followed_only_to_the_same_host(app, ARGS) {
     let editor = app.user(UserRole::Editor).await;
     let (receiver, url) = Receiver::start(vec![]).await;
     endpoint(&app, &admin, &url.replace("/hook", "/other-host"), json!(["ARTICLE"])).await;
-    let worker = newsdesk::webhooks::spawn_worker(&app.state).unwrap_or_else(|error| panic!("{error}"));
+    let worker = worker(&app, true);
     create_article(&app, &editor, "Redirected").await;
     tokio::time::sleep(Duration::from_millis(600)).await;
     assert!(receiver.requests().is_empty(), "a redirect to another host is not followed");

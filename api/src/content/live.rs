@@ -21,6 +21,12 @@ pub struct LiveChange {
     pub entity_id: i64,
     /// Upsert or delete.
     pub op: ChangeOp,
+    /// Whether the public sees the entity after the change.
+    pub public: bool,
+    /// Whether the public saw it before.
+    pub was_public: bool,
+    /// For an article, its owner.
+    pub owner_id: Option<i64>,
 }
 
 /// The broadcast of this node's live changes. The task that tails the log starts with the first
@@ -83,6 +89,9 @@ impl ChangeFeed {
                                 entity_type: row.entity_type,
                                 entity_id: row.entity_id,
                                 op: row.op,
+                                public: row.public,
+                                was_public: row.was_public,
+                                owner_id: row.owner_id,
                             }));
                         }
                     }
@@ -103,10 +112,14 @@ impl ChangeFeed {
                 match due {
                     Ok(ids) => {
                         for id in ids {
+                            // Became public with the clock: no change was written.
                             let _ = sender.send(Arc::new(LiveChange {
                                 entity_type: "Article".into(),
                                 entity_id: id,
                                 op: ChangeOp::Upsert,
+                                public: true,
+                                was_public: false,
+                                owner_id: None,
                             }));
                         }
                         since = now;

@@ -310,10 +310,18 @@ pub async fn page<C: ConnectionTrait>(
     if let Some(last) = rows.last() {
         token.seq = last.seq;
     }
-    // The last change of each entity wins; it is reported where it happened.
+    // The last change of each entity wins; it is reported where it happened. Changes the
+    // caller may not know of (a draft's, to the public) are left out, unless another change of
+    // the same entity in this page concerns the caller: then the entity is reported as it is.
     let mut last_seen: HashMap<(SyncType, i64), usize> = HashMap::new();
+    let known: std::collections::HashSet<(&str, i64)> = rows
+        .iter()
+        .filter(|row| viewer.may_know_of(row.public, row.was_public, row.owner_id))
+        .map(|row| (row.entity_type.as_str(), row.entity_id))
+        .collect();
     let relevant: Vec<(SyncType, &change::Model)> = rows
         .iter()
+        .filter(|row| known.contains(&(row.entity_type.as_str(), row.entity_id)))
         .filter_map(|row| SyncType::from_name(&row.entity_type).map(|kind| (kind, row)))
         .filter(|(kind, _)| wanted(*kind))
         .collect();

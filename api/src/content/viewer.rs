@@ -109,6 +109,18 @@ impl Viewer {
         }
     }
 
+    /// Whether this viewer may hear of a change at all: the public hears only of what it could
+    /// see before or after the change (so that a draft created, edited and deleted leaves no
+    /// trace, and its existence stays private), an author also of changes to their own
+    /// articles, editors of everything.
+    pub fn may_know_of(&self, public: bool, was_public: bool, owner_id: Option<i64>) -> bool {
+        match self.visibility() {
+            Visibility::Everything => true,
+            Visibility::PublicAndOwnedBy(user) => public || was_public || owner_id == Some(user),
+            Visibility::Public => public || was_public,
+        }
+    }
+
     /// The same rule for one loaded row.
     pub fn can_see_article(&self, row: &article::Model) -> bool {
         let public = row.status == ArticleStatus::Published

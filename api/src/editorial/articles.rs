@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 
 use chrono::{DateTime, SubsecRound, Utc};
-use entities::enums::{ArticleStatus, ChangeOp, Locale, MentionRole};
+use entities::enums::{ArticleStatus, Locale, MentionRole};
 use entities::{
     agreement, article, article_agreement, article_author, article_institution, article_person,
     article_revision, article_tag, institution, media, person, section, tag,
@@ -16,6 +16,7 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 
+use super::cascade::{self, Deleted};
 use super::journal::{self, Change};
 use super::{constraint_error, permissions, validate};
 use crate::auth::Identity;
@@ -619,15 +620,12 @@ async fn write_links<C: ConnectionTrait>(
     Ok(())
 }
 
-fn is_public(row: &article::Model) -> bool {
-    row.status == ArticleStatus::Published && row.published_at.is_some_and(|at| at <= Utc::now())
-}
-
 /// Stores a revision of the article as it now is, and journals the change.
 async fn finish<C: ConnectionTrait>(
     db: &C,
     who: &Identity,
     action: &str,
+    was_public: bool,
     row: &article::Model,
 ) -> AppResult<()> {
     let snapshot = Snapshot {
@@ -647,12 +645,8 @@ async fn finish<C: ConnectionTrait>(
     }
     .insert(db)
     .await?;
-    let change = Change {
-        entity_type: "Article",
-        entity_id: row.id,
-        op: ChangeOp::Upsert,
-        public: is_public(row),
-    };
+    let mut change = Change::article(row.id, None, Some(row));
+    change.was_public = was_public;
     journal::journal(db, who, action, change).await
 }
 
@@ -688,7 +682,7 @@ pub async fn create(
     .await
     .map_err(|error| constraint_error(error, "input.slug", "that slug"))?;
     write_links(&txn, row.id, &fields).await?;
-    finish(&txn, &who, "createArticle", &row).await?;
+    finish(&txn, &who, "createArticle", false, &row).await?;
     txn.commit().await?;
     Ok(row)
 }
@@ -753,11 +747,12 @@ pub async fn update(
         || patch.tags.is_some();
     let fields = apply(current_fields(&txn, &row).await?, patch);
     let fields = validated(&txn, fields, Some(id)).await?;
+    let was_public = journal::is_public(&row);
     let row = save(&txn, row, &fields, None).await?;
     if touches_links {
         write_links(&txn, id, &fields).await?;
     }
-    finish(&txn, &who, "updateArticle", &row).await?;
+    finish(&txn, &who, "updateArticle", was_public, &row).await?;
     txn.commit().await?;
     Ok(row)
 }
@@ -777,8 +772,9 @@ async fn transition(
     check_version(&row, version)?;
     let fields = current_fields(&txn, &row).await?;
     let state = to(&row);
+    let was_public = journal::is_public(&row);
     let row = save(&txn, row, &fields, Some(state)).await?;
-    finish(&txn, &who, action, &row).await?;
+    finish(&txn, &who, action, was_public, &row).await?;
     txn.commit().await?;
     Ok(row)
 }
@@ -838,15 +834,13 @@ pub async fn delete(
     let row = find(&txn, id).await?;
     let who = permissions::edit_article(viewer, &row)?;
     check_version(&row, Some(version))?;
-    // Translations keep existing; they lose their original.
+    // Translations keep existing; they lose their original, and say so in the change log.
+    cascade::lock::<article::Entity, _>(&txn, article::Column::Id, id).await?;
+    let mut changes = vec![Change::article(id, Some(&row), None)];
+    changes.extend(cascade::dependents(&txn, Deleted::Article, id).await?);
     article::Entity::delete_by_id(id).exec(&txn).await?;
-    let change = Change {
-        entity_type: "Article",
-        entity_id: id,
-        op: ChangeOp::Delete,
-        public: false,
-    };
-    journal::journal(&txn, &who, "deleteArticle", change).await?;
+    journal::audit(&txn, &who, "deleteArticle", "Article", id).await?;
+    journal::record_changes(&txn, &changes).await?;
     txn.commit().await?;
     Ok(id)
 }
@@ -887,9 +881,10 @@ pub async fn restore_revision(
         AppError::Internal(format!("revision {revision_id} does not parse: {error}"))
     })?;
     let fields = validated(&txn, snapshot.fields, Some(row.id)).await?;
+    let was_public = journal::is_public(&row);
     let row = save(&txn, row, &fields, None).await?;
     write_links(&txn, row.id, &fields).await?;
-    finish(&txn, &who, "restoreArticleRevision", &row).await?;
+    finish(&txn, &who, "restoreArticleRevision", was_public, &row).await?;
     txn.commit().await?;
     Ok(row)
 }

@@ -14,6 +14,7 @@ use sea_orm::{
     PaginatorTrait, QueryFilter, Set,
 };
 
+use super::cascade::{self, Deleted};
 use super::journal::{self, Change};
 use super::{constraint_error, permissions, validate};
 use crate::auth::Identity;
@@ -255,28 +256,29 @@ async fn begin(
     Ok((who, crate::db::begin_write(db).await?))
 }
 
+/// Journals `changes` (the first is the one audited as `action`) and commits.
 async fn finish(
     txn: WriteTransaction,
     who: &Identity,
     action: &str,
-    entity_type: &'static str,
-    id: i64,
-    op: ChangeOp,
+    changes: Vec<Change>,
 ) -> AppResult<()> {
-    journal::journal(
-        &txn,
-        who,
-        action,
-        Change {
-            entity_type,
-            entity_id: id,
-            op,
-            public: op == ChangeOp::Upsert,
-        },
-    )
-    .await?;
+    if let Some(first) = changes.first() {
+        journal::audit(&txn, who, action, first.entity_type, first.entity_id).await?;
+    }
+    journal::record_changes(&txn, &changes).await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// The change of a create (`target` is `None`) or an update.
+fn saved(entity_type: &'static str, id: i64, target: Option<(i64, i32)>) -> Vec<Change> {
+    vec![Change::catalog(
+        entity_type,
+        id,
+        ChangeOp::Upsert,
+        target.is_none(),
+    )]
 }
 
 /// Walks up from `start` through `parent_of`; an error if `own` is met (a cycle).
@@ -376,7 +378,7 @@ pub async fn save_section(
     } else {
         "createSection"
     };
-    finish(txn, &who, action, "Section", row.id, ChangeOp::Upsert).await?;
+    finish(txn, &who, action, saved("Section", row.id, target)).await?;
     Ok(row)
 }
 
@@ -453,7 +455,7 @@ pub async fn save_institution(
     } else {
         "createInstitution"
     };
-    finish(txn, &who, action, "Institution", row.id, ChangeOp::Upsert).await?;
+    finish(txn, &who, action, saved("Institution", row.id, target)).await?;
     Ok(row)
 }
 
@@ -506,7 +508,7 @@ pub async fn save_person(
     } else {
         "createPerson"
     };
-    finish(txn, &who, action, "Person", row.id, ChangeOp::Upsert).await?;
+    finish(txn, &who, action, saved("Person", row.id, target)).await?;
     Ok(row)
 }
 
@@ -584,7 +586,7 @@ pub async fn save_position(
     } else {
         "createPosition"
     };
-    finish(txn, &who, action, "Position", row.id, ChangeOp::Upsert).await?;
+    finish(txn, &who, action, saved("Position", row.id, target)).await?;
     Ok(row)
 }
 
@@ -756,7 +758,7 @@ pub async fn save_agreement(
     } else {
         "createAgreement"
     };
-    finish(txn, &who, action, "Agreement", row.id, ChangeOp::Upsert).await?;
+    finish(txn, &who, action, saved("Agreement", row.id, target)).await?;
     Ok(row)
 }
 
@@ -777,7 +779,7 @@ pub enum CatalogKind {
     Agreement,
 }
 
-/// Deletes one entity at `version`.
+/// Deletes one entity at `version`, and journals what its deletion changes elsewhere.
 pub async fn delete(
     db: &DatabaseConnection,
     viewer: &Viewer,
@@ -786,29 +788,53 @@ pub async fn delete(
     version: i32,
 ) -> AppResult<()> {
     let (who, txn) = begin(db, viewer).await?;
-    let (entity_type, action) = match kind {
+    let (entity_type, action, deleted) = match kind {
+        CatalogKind::Section => ("Section", "deleteSection", Deleted::Section),
+        CatalogKind::Institution => ("Institution", "deleteInstitution", Deleted::Institution),
+        CatalogKind::Person => ("Person", "deletePerson", Deleted::Person),
+        CatalogKind::Position => ("Position", "deletePosition", Deleted::Position),
+        CatalogKind::Agreement => ("Agreement", "deleteAgreement", Deleted::Agreement),
+    };
+    let mut changes = vec![Change::catalog(entity_type, id, ChangeOp::Delete, false)];
+    match kind {
         CatalogKind::Section => {
+            changes.extend(locked_dependents::<section::Entity>(&txn, deleted, id).await?);
             delete_versioned::<section::Entity>(&txn, id, version).await?;
-            ("Section", "deleteSection")
         }
         CatalogKind::Institution => {
+            changes.extend(locked_dependents::<institution::Entity>(&txn, deleted, id).await?);
             delete_versioned::<institution::Entity>(&txn, id, version).await?;
-            ("Institution", "deleteInstitution")
         }
         CatalogKind::Person => {
+            changes.extend(locked_dependents::<person::Entity>(&txn, deleted, id).await?);
             delete_versioned::<person::Entity>(&txn, id, version).await?;
-            ("Person", "deletePerson")
         }
         CatalogKind::Position => {
+            changes.extend(locked_dependents::<position::Entity>(&txn, deleted, id).await?);
             delete_versioned::<position::Entity>(&txn, id, version).await?;
-            ("Position", "deletePosition")
         }
         CatalogKind::Agreement => {
+            changes.extend(locked_dependents::<agreement::Entity>(&txn, deleted, id).await?);
             delete_versioned::<agreement::Entity>(&txn, id, version).await?;
-            ("Agreement", "deleteAgreement")
         }
-    };
-    finish(txn, &who, action, entity_type, id, ChangeOp::Delete).await
+    }
+    finish(txn, &who, action, changes).await
+}
+
+/// Locks row `id` of `E`, then reads what deleting it changes elsewhere (nothing when the row is
+/// missing: the delete then reports it).
+async fn locked_dependents<E>(
+    txn: &WriteTransaction,
+    deleted: Deleted,
+    id: i64,
+) -> AppResult<Vec<Change>>
+where
+    E: Versioned,
+{
+    if !cascade::lock::<E, _>(txn, E::ID, id).await? {
+        return Ok(Vec::new());
+    }
+    cascade::dependents(txn, deleted, id).await
 }
 
 /// Deletes row `id` only if it is still at `version`.

@@ -9,7 +9,7 @@
 
 use chrono::{SubsecRound, Utc};
 use entities::enums::ChangeOp;
-use entities::{audit_entry, change};
+use entities::{article, audit_entry, change};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseBackend, EntityTrait, Set};
 
 use crate::auth::Identity;
@@ -29,6 +29,88 @@ pub struct Change {
     pub op: ChangeOp,
     /// Whether the public may see the entity after the change.
     pub public: bool,
+    /// Whether the public could see it just before the change.
+    pub was_public: bool,
+    /// For an article, the user who owns it.
+    pub owner_id: Option<i64>,
+}
+
+impl Change {
+    /// A change to a section, institution, person, position or agreement: the public sees those
+    /// as soon as they exist, so the change is public unless it creates the entity (nothing was
+    /// there to see before) or deletes it (nothing is left).
+    pub fn catalog(entity_type: &'static str, entity_id: i64, op: ChangeOp, created: bool) -> Self {
+        Self {
+            entity_type,
+            entity_id,
+            op,
+            public: op == ChangeOp::Upsert,
+            was_public: !created,
+            owner_id: None,
+        }
+    }
+
+    /// A change to an article, from how it was (`None`: it is new) to how it is (`None`: it is
+    /// deleted).
+    pub fn article(
+        entity_id: i64,
+        before: Option<&article::Model>,
+        after: Option<&article::Model>,
+    ) -> Self {
+        Self {
+            entity_type: "Article",
+            entity_id,
+            op: if after.is_some() {
+                ChangeOp::Upsert
+            } else {
+                ChangeOp::Delete
+            },
+            public: after.is_some_and(is_public),
+            was_public: before.is_some_and(is_public),
+            owner_id: after.or(before).and_then(|row| row.owner_id),
+        }
+    }
+
+    /// An article whose relations changed while its own row did not (another entity it names
+    /// was deleted): as visible after as before.
+    pub fn article_unchanged(entity_id: i64, public: bool, owner_id: Option<i64>) -> Self {
+        Self {
+            entity_type: "Article",
+            entity_id,
+            op: ChangeOp::Upsert,
+            public,
+            was_public: public,
+            owner_id,
+        }
+    }
+
+    /// A change to what a user or API token may do (disabled, demoted, a password changed, a
+    /// session ended, a token revoked): no reader of content hears of it, but every node closes
+    /// the connections it opened.
+    pub fn credentials(entity_type: &'static str, entity_id: i64) -> Self {
+        Self {
+            entity_type,
+            entity_id,
+            op: ChangeOp::Upsert,
+            public: false,
+            was_public: false,
+            owner_id: None,
+        }
+    }
+}
+
+/// Whether the public sees an article now: published, and its publication time passed.
+pub fn is_public(row: &article::Model) -> bool {
+    is_published(row.status, row.published_at)
+}
+
+/// [`is_public`] from the two columns it reads.
+pub fn is_published(
+    status: entities::enums::ArticleStatus,
+    published_at: Option<chrono::DateTime<Utc>>,
+) -> bool {
+    status == entities::enums::ArticleStatus::Published
+        && published_at.is_some_and(|at| at <= Utc::now())
 }
 
 /// Appends the changes to the change log. Call it inside the writing transaction.
@@ -45,6 +127,8 @@ pub async fn record_changes<C: ConnectionTrait>(db: &C, changes: &[Change]) -> A
             entity_id: Set(change.entity_id),
             op: Set(change.op),
             public: Set(change.public),
+            was_public: Set(change.was_public),
+            owner_id: Set(change.owner_id),
             changed_at: Set(now),
             ..Default::default()
         }))

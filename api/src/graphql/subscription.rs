@@ -149,6 +149,9 @@ impl Subscription {
                         continue;
                     }
                     let viewer = watch.viewer();
+                    if !viewer.may_know_of(change.public, change.was_public, change.owner_id) {
+                        continue;
+                    }
                     let entity = match change.op {
                         ChangeOp::Delete => None,
                         ChangeOp::Upsert => {

@@ -57,6 +57,11 @@ impl WebhookEndpoint {
         self.0.active
     }
 
+    /// Whether it also hears of unpublished content.
+    async fn include_drafts(&self) -> bool {
+        self.0.include_drafts
+    }
+
     /// When it was registered.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
@@ -163,6 +168,11 @@ pub struct CreateWebhookEndpointInput {
     pub entity_types: Vec<SyncType>,
     /// A `whsec_` secret to use; one is generated when omitted.
     pub secret: Option<String>,
+    /// Also hear of unpublished content (drafts, scheduled articles). Without it, the endpoint
+    /// hears only of what the public could see before or after each change: a draft created
+    /// and deleted without being published leaves no trace.
+    #[graphql(default = false)]
+    pub include_drafts: bool,
 }
 
 fn type_name(kind: SyncType) -> String {
@@ -224,9 +234,13 @@ impl WebhookMutation {
         let row = webhooks::create_endpoint(
             &request.db,
             &request.viewer,
-            &input.url,
-            types,
-            input.secret,
+            webhooks::NewEndpoint {
+                url: input.url,
+                entity_types: types,
+                secret: input.secret,
+                include_drafts: input.include_drafts,
+            },
+            request.app.config.webhook_allow_private_networks,
         )
         .await
         .gql()?;
