@@ -376,9 +376,16 @@ pub fn carries_nul(request: &async_graphql::Request) -> bool {
     false
 }
 
-/// The error for a row that a foreign key promises but the database did not return.
-pub(crate) fn missing(what: &str) -> async_graphql::Error {
-    AppError::Internal(format!("{what} referenced but not found")).to_graphql()
+/// The error for a row that a foreign key promises but the database did not return: it was
+/// deleted while the request was being read (reads are separate statements; the change log will
+/// report the deletion). A `NOT_FOUND`, not an internal error: reading again gives a consistent
+/// answer.
+pub(crate) fn missing(what: &'static str) -> async_graphql::Error {
+    tracing::debug!(
+        what,
+        "a referenced row was deleted while the request was read"
+    );
+    AppError::NotFound { what }.to_graphql()
 }
 
 /// Collects Relay arguments.

@@ -9,6 +9,7 @@ mod examples;
 mod kept_reads;
 mod languages;
 mod migrations;
+mod mirror;
 mod pagination;
 mod relations;
 mod render;

@@ -113,6 +113,19 @@ db_test!(async fn a_websocket_client_receives_an_article_when_it_is_published(ap
     let upsert = next(&mut changes).await.unwrap_or_else(|| panic!("no event"));
     assert_eq!(upsert["payload"]["data"]["contentChanged"]["operation"], "UPSERT", "the public's first event is the publication: {upsert}");
     assert_eq!(upsert["payload"]["data"]["contentChanged"]["node"]["title"], "Live news");
+
+    // A draft created and deleted without being published leaves no trace for the public: the
+    // next thing either subscription hears of is the next publication.
+    let create = "mutation($i: CreateArticleInput!) { createArticle(input: $i) { article { id version } } }";
+    let draft = app.query_as(&editor.token, create, json!({ "i": { "title": "Never public", "body": "x", "section": section } })).await["createArticle"]["article"].clone();
+    app.query_as(&editor.token, "mutation($id: ID!, $v: Int!) { deleteArticle(id: $id, version: $v) { deletedId } }", json!({ "id": draft["id"], "v": draft["version"] })).await;
+    let second = app.query_as(&editor.token, create, json!({ "i": { "title": "Second news", "body": "x", "section": section } })).await["createArticle"]["article"].clone();
+    app.query_as(&editor.token, "mutation($id: ID!) { publishArticle(id: $id) { article { id } } }", json!({ "id": second["id"] })).await;
+    let next_change = next(&mut changes).await.unwrap_or_else(|| panic!("no event"));
+    assert_eq!(next_change["payload"]["data"]["contentChanged"]["operation"], "UPSERT", "{next_change}");
+    assert_eq!(next_change["payload"]["data"]["contentChanged"]["node"]["title"], "Second news", "{next_change}");
+    let next_published = next(&mut public).await.unwrap_or_else(|| panic!("no event"));
+    assert_eq!(next_published["payload"]["data"]["articlePublished"]["title"], "Second news", "{next_published}");
 });
 
 db_test!(async fn bad_credentials_at_connection_init_are_refused(app) {

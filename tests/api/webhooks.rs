@@ -296,3 +296,31 @@ db_test!(async fn redirects_are_followed_only_to_the_same_host(app, ARGS) {
     assert!(requests[0].1.contains("person.upsert"), "a same-host redirect is followed");
     worker.abort();
 });
+
+db_test!(async fn a_public_endpoint_hears_nothing_of_a_draft_that_never_went_public(app, ARGS) {
+    app.seed_demo().await;
+    let admin = app.user(UserRole::Admin).await;
+    let editor = app.user(UserRole::Editor).await;
+    let (receiver, url) = Receiver::start(vec![]).await;
+    app.query_as(&admin.token, "mutation($url: String!) { createWebhookEndpoint(input: { url: $url }) { endpoint { includeDrafts } } }", json!({ "url": url })).await;
+    let worker = worker(&app, true);
+    let section = app.query(r#"{ section(slug: "events") { id } }"#, json!({})).await["section"]["id"].clone();
+    let create = "mutation($i: CreateArticleInput!) { createArticle(input: $i) { article { id version } } }";
+    let delete = "mutation($id: ID!, $v: Int!) { deleteArticle(id: $id, version: $v) { deletedId } }";
+    let draft = app.query_as(&editor.token, create, json!({ "i": { "title": "Never public", "body": "x", "section": section } })).await["createArticle"]["article"].clone();
+    let edited = app.query_as(&editor.token, "mutation($i: UpdateArticleInput!) { updateArticle(input: $i) { article { version } } }", json!({ "i": { "id": draft["id"], "version": draft["version"], "title": "Still a draft" } })).await;
+    app.query_as(&editor.token, delete, json!({ "id": draft["id"], "v": edited["updateArticle"]["article"]["version"] })).await;
+    let story = app.query_as(&editor.token, create, json!({ "i": { "title": "Public once", "body": "x", "section": section } })).await["createArticle"]["article"].clone();
+    let published = app.query_as(&editor.token, "mutation($id: ID!) { publishArticle(id: $id) { article { version } } }", json!({ "id": story["id"] })).await;
+    app.query_as(&editor.token, delete, json!({ "id": story["id"], "v": published["publishArticle"]["article"]["version"] })).await;
+
+    let requests = receiver.wait_for(2).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let events: Vec<(String, String)> = receiver.requests().iter().map(|(_, body)| {
+        let event: Value = serde_json::from_str(body).unwrap_or_default();
+        (event["type"].as_str().unwrap_or_default().to_owned(), event["data"]["id"].as_str().unwrap_or_default().to_owned())
+    }).collect();
+    let story_id = story["id"].as_str().unwrap_or_default().to_owned();
+    assert_eq!(events, vec![("article.upsert".to_owned(), story_id.clone()), ("article.delete".to_owned(), story_id)], "only the public article, published then deleted: {requests:?}");
+    worker.abort();
+});

@@ -9,6 +9,7 @@ use std::time::Duration;
 use chrono::Utc;
 use entities::enums::{ArticleStatus, ChangeOp};
 use entities::{article, change};
+use sea_orm::sea_query::ExprTrait;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use tokio::sync::broadcast;
 
@@ -99,13 +100,20 @@ impl ChangeFeed {
                         tracing::warn!(%error, "live changes: reading the change log failed")
                     }
                 }
-                // Scheduled articles whose time came since the last look wrote no change.
+                // Scheduled articles whose time came since the last look wrote no change. An
+                // article published at once has its change row: it was saved no earlier than
+                // its publication time, and is left out here (it would be heard of twice).
                 let due = article::Entity::find()
                     .select_only()
                     .column(article::Column::Id)
                     .filter(article::Column::Status.eq(ArticleStatus::Published))
                     .filter(article::Column::PublishedAt.gt(since))
                     .filter(article::Column::PublishedAt.lte(now))
+                    .filter(
+                        article::Column::PublishedAt
+                            .into_expr()
+                            .gt(article::Column::UpdatedAt.into_expr()),
+                    )
                     .into_tuple::<i64>()
                     .all(&db)
                     .await;

@@ -775,6 +775,11 @@ async fn transition(
     let was_public = journal::is_public(&row);
     let row = save(&txn, row, &fields, Some(state)).await?;
     finish(&txn, &who, action, was_public, &row).await?;
+    if was_public != journal::is_public(&row) {
+        // Its translations show it as their original to the public, or stop doing so.
+        let translations = cascade::translations(&txn, row.id).await?;
+        journal::record_changes(&txn, &translations).await?;
+    }
     txn.commit().await?;
     Ok(row)
 }

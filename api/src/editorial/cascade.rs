@@ -161,18 +161,22 @@ pub async fn dependents<C: ConnectionTrait>(
             .await?;
             changes.extend(changed_articles(db, articles).await?);
         }
-        Deleted::Article => {
-            let translations = ids::<article::Entity, _>(
-                db,
-                article::Column::Id,
-                article::Column::TranslationOfId,
-                id,
-            )
-            .await?;
-            changes.extend(changed_articles(db, translations).await?);
-        }
+        Deleted::Article => changes.extend(translations(db, id).await?),
     }
     Ok(changes)
+}
+
+/// The translations of article `id`, which show their original only while the caller may see
+/// it: they change with its deletion, and for the public with its visibility.
+pub async fn translations<C: ConnectionTrait>(db: &C, id: i64) -> AppResult<Vec<Change>> {
+    let translations = ids::<article::Entity, _>(
+        db,
+        article::Column::Id,
+        article::Column::TranslationOfId,
+        id,
+    )
+    .await?;
+    changed_articles(db, translations).await
 }
 
 /// `select wanted from E where by = id`.

@@ -474,9 +474,15 @@ impl<'a> Render<'a> {
                 }
                 "mentionedPeople" => {
                     let rows = self.rows.get(&PeopleMentionedIn(row.id))?;
-                    let mentions = PersonMention::group(rows.map_or(&[], Vec::as_slice));
-                    list(out, &mentions, |mention, out| {
-                        self.mention(set, mention, out)
+                    let mut mentions = Vec::new();
+                    for mention in PersonMention::group(rows.map_or(&[], Vec::as_slice)) {
+                        // A mention of someone gone is left out, as the resolver does.
+                        if let Some(person) = self.rows.get(&PersonById(mention.person_id))? {
+                            mentions.push((mention, person));
+                        }
+                    }
+                    list(out, &mentions, |(mention, person), out| {
+                        self.mention(set, mention, person, out)
                     })?;
                 }
                 "mentionedInstitutions" => {
@@ -583,15 +589,12 @@ impl<'a> Render<'a> {
         &self,
         set: &'a SelectionSet,
         mention: &PersonMention,
+        person: &person::Model,
         out: &mut Vec<u8>,
     ) -> Option<()> {
         self.object(set, "PersonMention", out, &mut |name, set, out| {
             match name {
-                // The person must exist: when it does not, the resolver's error is the answer.
-                "person" => {
-                    let person = self.rows.get(&PersonById(mention.person_id))??;
-                    self.person(set, person, out)?;
-                }
+                "person" => self.person(set, person, out)?,
                 "roles" => list(out, &mention.roles, |role, out| {
                     scalar(out, enum_value(*role));
                     Some(())

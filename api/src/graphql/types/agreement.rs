@@ -13,7 +13,7 @@ use crate::error::{AppResult, GraphqlResultExt};
 use crate::graphql::loaders::{
     AgreementById, InstitutionById, PartiesOf, PersonById, SignatoriesOf, SuccessorsOf,
 };
-use crate::graphql::{load, missing, page_args, prefetch, request};
+use crate::graphql::{load, load_many, missing, page_args, prefetch, request};
 use crate::ids::{self, Kind};
 
 /// An agreement between institutions.
@@ -157,7 +157,17 @@ impl Agreement {
     /// The institutions bound by the agreement, each with its role.
     async fn parties(&self, ctx: &Context<'_>) -> Result<Vec<AgreementParty>> {
         let rows = load(ctx, PartiesOf(self.0.id)).await?.unwrap_or_default();
-        Ok(rows.into_iter().map(AgreementParty).collect())
+        // A party deleted while this request was read is left out.
+        let keys: Vec<_> = rows
+            .iter()
+            .map(|row| InstitutionById(row.institution_id))
+            .collect();
+        let institutions = load_many(ctx, keys).await?;
+        Ok(rows
+            .into_iter()
+            .filter(|row| institutions.contains_key(&InstitutionById(row.institution_id)))
+            .map(AgreementParty)
+            .collect())
     }
 
     /// The people who signed it, and for whom.
@@ -165,7 +175,14 @@ impl Agreement {
         let rows = load(ctx, SignatoriesOf(self.0.id))
             .await?
             .unwrap_or_default();
-        Ok(rows.into_iter().map(Signatory).collect())
+        // A signatory deleted while this request was read is left out.
+        let keys: Vec<_> = rows.iter().map(|row| PersonById(row.person_id)).collect();
+        let people = load_many(ctx, keys).await?;
+        Ok(rows
+            .into_iter()
+            .filter(|row| people.contains_key(&PersonById(row.person_id)))
+            .map(Signatory)
+            .collect())
     }
 
     /// The agreement this one renews or replaces.

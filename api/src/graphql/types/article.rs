@@ -313,7 +313,17 @@ impl Article {
         let rows = load(ctx, PeopleMentionedIn(self.0.id))
             .await?
             .unwrap_or_default();
-        Ok(PersonMention::group(&rows))
+        let mentions = PersonMention::group(&rows);
+        // A mention of someone deleted while this request was read is left out.
+        let keys: Vec<_> = mentions
+            .iter()
+            .map(|mention| PersonById(mention.person_id))
+            .collect();
+        let people = load_many(ctx, keys).await?;
+        Ok(mentions
+            .into_iter()
+            .filter(|mention| people.contains_key(&PersonById(mention.person_id)))
+            .collect())
     }
 
     /// The institutions the article names, in order of appearance.
