@@ -244,7 +244,7 @@ async fn write_once(app: &TestApp, token: &str, rng: &mut Rng, known: &mut Known
                 deleted(data, &mut known.agreements, &id, &mut known.gone);
             }
         }
-        13 | 14 | 15 => {
+        13..=15 => {
             let locale = if rng.below(2) == 0 { "EN" } else { "ZH" };
             let original = rng
                 .pick(&known.articles)
