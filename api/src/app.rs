@@ -67,6 +67,8 @@ pub struct App {
     pub renders: Arc<tokio::sync::Semaphore>,
     /// How article nodes were rendered.
     pub rendering: Arc<crate::graphql::render::RenderStats>,
+    /// Open websocket connections, per client address.
+    pub live: Arc<crate::http::live::Connections>,
 }
 
 /// Why the app could not start.
@@ -141,6 +143,7 @@ impl AppState {
             cache,
             renders: Arc::new(tokio::sync::Semaphore::new(config_permits)),
             rendering: Arc::default(),
+            live: Arc::default(),
         })))
     }
 }
@@ -183,7 +186,7 @@ pub fn router(state: AppState) -> Router {
                 .post(http::graphql::post)
                 .fallback(http::graphql::method_not_allowed),
         )
-        .route("/graphql/ws", get(http::graphql::websocket))
+        .route("/graphql/ws", get(http::live::websocket))
         .merge(crate::rest::routes())
         .route("/healthz", get(http::health::healthz))
         .route("/readyz", get(http::health::readyz))

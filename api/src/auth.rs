@@ -3,6 +3,8 @@
 //! carries.
 
 pub mod api_tokens;
+pub mod credentials;
+pub mod login_limit;
 pub mod passwords;
 pub mod sessions;
 pub mod tokens;
@@ -19,6 +21,23 @@ pub struct Identity {
     pub role: UserRole,
     /// Who, for the audit log (an email, or `api-token:<name>`).
     pub label: String,
+    /// For an API token, what it may do (see [`api_tokens::SCOPES`]); `None` for people, whose
+    /// role decides.
+    pub scopes: Option<Vec<String>>,
+}
+
+impl Identity {
+    /// Whether the caller may mirror unpublished content through the sync feed: editors and
+    /// admins, integrator accounts, and API tokens with the `content:drafts` scope.
+    pub fn may_sync_drafts(&self) -> bool {
+        match &self.scopes {
+            Some(scopes) => scopes.iter().any(|scope| scope == api_tokens::DRAFTS_SCOPE),
+            None => matches!(
+                self.role,
+                UserRole::Admin | UserRole::Editor | UserRole::Integrator
+            ),
+        }
+    }
 }
 
 /// Random bytes, base64url without padding: the body of refresh and API tokens.

@@ -133,7 +133,7 @@ async fn run_user(config: &Config, command: UserCommand) -> Result<(), StartupEr
         UserCommand::Add { email, role, name } => {
             let password = read_password()?;
             let name = name.unwrap_or_else(|| email.clone());
-            users::create(&db.conn, &email, &name, role, password)
+            users::create(&db.conn, users::Actor::Cli, &email, &name, role, password)
                 .await
                 .map(|user| {
                     tracing::info!(email = %user.email, role = ?user.role, "user created");
@@ -141,15 +141,17 @@ async fn run_user(config: &Config, command: UserCommand) -> Result<(), StartupEr
         }
         UserCommand::Passwd { email } => {
             let password = read_password()?;
-            users::set_password(&db.conn, &email, password)
+            users::set_password(&db.conn, users::Actor::Cli, &email, password)
                 .await
                 .map(|()| {
                     tracing::info!(%email, "password changed; sessions ended");
                 })
         }
-        UserCommand::Disable { email } => users::disable(&db.conn, &email).await.map(|()| {
-            tracing::info!(%email, "user disabled; sessions ended");
-        }),
+        UserCommand::Disable { email } => users::disable(&db.conn, users::Actor::Cli, &email)
+            .await
+            .map(|()| {
+                tracing::info!(%email, "user disabled; sessions ended");
+            }),
     };
     result.map_err(|error| StartupError::Command(error.to_string()))
 }

@@ -130,6 +130,11 @@ pub struct Config {
     #[arg(long, env = "NEWSDESK_PERSISTED_QUERIES_ONLY", global = true, default_value_t = false, value_name = "BOOL", action = clap::ArgAction::Set)]
     pub persisted_queries_only: bool,
 
+    /// Most websocket connections (`/graphql/ws`) one client address may hold open on this node;
+    /// one more is refused with 429.
+    #[arg(long, env = "NEWSDESK_WS_MAX_CONNECTIONS_PER_CLIENT", global = true, default_value_t = 32, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub ws_max_connections_per_client: u32,
+
     /// Attempts per webhook delivery before it goes to the dead-letter state.
     #[arg(long, env = "NEWSDESK_WEBHOOK_MAX_ATTEMPTS", global = true, default_value_t = 8, value_name = "N", value_parser = clap::value_parser!(i32).range(1..=50))]
     pub webhook_max_attempts: i32,

@@ -3,6 +3,7 @@
 
 mod catalog_mutation;
 mod extension;
+pub mod live_rules;
 pub mod loaders;
 mod mutation;
 mod prefetch;
@@ -23,7 +24,7 @@ use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use async_graphql::{Context, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 
-pub use extension::{ErrorCodes, document_error_code, too_many_aliases, with_code};
+pub use extension::{document_error_code, too_many_aliases, with_code};
 use loaders::Loaders;
 pub use mutation::Mutation;
 pub use query::Query;
@@ -62,10 +63,10 @@ pub fn build_validated_schema(limits: &GraphqlLimits) -> NewsdeskSchema {
 }
 
 /// The same schema for websocket clients, where no handler of ours sees the document: the
-/// [`ErrorCodes`] extension does that work.
+/// [`live_rules::LiveRules`] extension does that work.
 pub fn build_live_schema(limits: &GraphqlLimits) -> NewsdeskSchema {
     builder(limits)
-        .extension(ErrorCodes {
+        .extension(live_rules::LiveRules {
             max_aliases: limits.max_aliases,
         })
         .finish()

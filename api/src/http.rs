@@ -3,5 +3,6 @@
 pub mod documents;
 pub mod graphql;
 pub mod health;
+pub mod live;
 pub mod persisted;
 pub mod response_cache;

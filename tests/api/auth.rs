@@ -13,12 +13,21 @@ const REFRESH: &str =
     "mutation($t: String!) { refreshToken(refreshToken: $t) { accessToken refreshToken } }";
 const ME: &str = "{ me { email role } }";
 
-fn claims(user_id: i64, overrides: Value) -> Value {
+/// The claims of a token as the server issues it for `user`'s session, with `overrides`.
+fn claims(user: &newsdesk_tests::TestUser, overrides: Value) -> Value {
     let now = Utc::now().timestamp();
+    let issued: Value = user
+        .token
+        .split('.')
+        .nth(1)
+        .and_then(|payload| URL_SAFE_NO_PAD.decode(payload).ok())
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .unwrap_or_else(|| panic!("not a JWT: {}", user.token));
     let mut claims = json!({
-        "iss": "newsdesk", "aud": "newsdesk-api", "sub": user_id.to_string(),
+        "iss": "newsdesk", "aud": "newsdesk-api", "sub": user.id.to_string(),
         "exp": now + 600, "nbf": now - 10, "iat": now - 10, "jti": "x",
-        "role": "admin", "email": "forged@example.org"
+        "role": issued["role"], "email": "forged@example.org",
+        "sid": issued["sid"], "epoch": issued["epoch"]
     });
     if let (Some(target), Some(source)) = (claims.as_object_mut(), overrides.as_object()) {
         for (key, value) in source {
@@ -57,17 +66,22 @@ db_test!(async fn a_user_logs_in_and_a_valid_token_identifies_them(app) {
 db_test!(async fn forged_expired_and_foreign_tokens_are_each_refused(app) {
     let editor = app.user(UserRole::Editor).await;
     let now = Utc::now().timestamp();
-    let good = sign(&claims(editor.id, json!({})), Algorithm::HS256, TEST_JWT_SECRET);
+    let good = sign(&claims(&editor, json!({})), Algorithm::HS256, TEST_JWT_SECRET);
     assert_eq!(status_with(&app, &good).await.0, 200, "the forged-but-correct token is the control");
 
     let cases = [
-        ("expired", sign(&claims(editor.id, json!({ "exp": now - 60, "iat": now - 900, "nbf": now - 900 })), Algorithm::HS256, TEST_JWT_SECRET)),
-        ("not yet valid", sign(&claims(editor.id, json!({ "nbf": now + 3600 })), Algorithm::HS256, TEST_JWT_SECRET)),
-        ("wrong audience", sign(&claims(editor.id, json!({ "aud": "someone-else" })), Algorithm::HS256, TEST_JWT_SECRET)),
-        ("wrong issuer", sign(&claims(editor.id, json!({ "iss": "evil" })), Algorithm::HS256, TEST_JWT_SECRET)),
-        ("other secret", sign(&claims(editor.id, json!({})), Algorithm::HS256, "another secret of at least thirty-two bytes")),
-        ("other algorithm", sign(&claims(editor.id, json!({})), Algorithm::HS512, TEST_JWT_SECRET)),
-        ("preview audience", sign(&claims(editor.id, json!({ "aud": "newsdesk-preview" })), Algorithm::HS256, TEST_JWT_SECRET)),
+        ("expired", sign(&claims(&editor, json!({ "exp": now - 60, "iat": now - 900, "nbf": now - 900 })), Algorithm::HS256, TEST_JWT_SECRET)),
+        ("not yet valid", sign(&claims(&editor, json!({ "nbf": now + 3600 })), Algorithm::HS256, TEST_JWT_SECRET)),
+        ("wrong audience", sign(&claims(&editor, json!({ "aud": "someone-else" })), Algorithm::HS256, TEST_JWT_SECRET)),
+        ("wrong issuer", sign(&claims(&editor, json!({ "iss": "evil" })), Algorithm::HS256, TEST_JWT_SECRET)),
+        ("other secret", sign(&claims(&editor, json!({})), Algorithm::HS256, "another secret of at least thirty-two bytes")),
+        ("other algorithm", sign(&claims(&editor, json!({})), Algorithm::HS512, TEST_JWT_SECRET)),
+        ("preview audience", sign(&claims(&editor, json!({ "aud": "newsdesk-preview" })), Algorithm::HS256, TEST_JWT_SECRET)),
+        // Signed right, but not a session of this user as the database knows it.
+        ("another role", sign(&claims(&editor, json!({ "role": "admin" })), Algorithm::HS256, TEST_JWT_SECRET)),
+        ("no such session", sign(&claims(&editor, json!({ "sid": "0123456789abcdef" })), Algorithm::HS256, TEST_JWT_SECRET)),
+        ("an old epoch", sign(&claims(&editor, json!({ "epoch": -1 })), Algorithm::HS256, TEST_JWT_SECRET)),
+        ("no session claims", sign(&claims(&editor, json!({ "sid": null, "epoch": null })), Algorithm::HS256, TEST_JWT_SECRET)),
     ];
     for (name, token) in cases {
         assert_eq!(status_with(&app, &token).await, (401, Some("UNAUTHENTICATED".into())), "{name}");
@@ -83,7 +97,7 @@ db_test!(async fn forged_expired_and_foreign_tokens_are_each_refused(app) {
 
     // `alg: none`, unsigned.
     let header = URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT"}"#);
-    let body = URL_SAFE_NO_PAD.encode(claims(editor.id, json!({})).to_string());
+    let body = URL_SAFE_NO_PAD.encode(claims(&editor, json!({})).to_string());
     assert_eq!(status_with(&app, &format!("{header}.{body}.")).await.0, 401, "alg none");
     assert_eq!(status_with(&app, "garbage").await.0, 401);
     assert_eq!(status_with(&app, "nd_not-a-real-api-token").await.0, 401);
@@ -107,10 +121,10 @@ db_test!(async fn a_refresh_token_rotates_and_a_reused_one_revokes_its_family(ap
     assert_eq!(app.error_as(None, REFRESH, json!({ "t": session["refreshToken"] })).await.0, "UNAUTHENTICATED");
 
     let session = app.query(LOGIN, json!({ "e": editor.email, "p": editor.password })).await["login"].clone();
-    newsdesk::auth::users::set_password(app.db(), &editor.email, "a brand new password".into()).await.unwrap_or_else(|e| panic!("{e}"));
+    newsdesk::auth::users::set_password(app.db(), newsdesk::auth::users::Actor::Cli, &editor.email, "a brand new password".into()).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(app.error_as(None, REFRESH, json!({ "t": session["refreshToken"] })).await.0, "UNAUTHENTICATED");
     let session = app.query(LOGIN, json!({ "e": editor.email, "p": "a brand new password" })).await["login"].clone();
-    newsdesk::auth::users::disable(app.db(), &editor.email).await.unwrap_or_else(|e| panic!("{e}"));
+    newsdesk::auth::users::disable(app.db(), newsdesk::auth::users::Actor::Cli, &editor.email).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(app.error_as(None, REFRESH, json!({ "t": session["refreshToken"] })).await.0, "UNAUTHENTICATED");
     assert_eq!(app.error_as(None, LOGIN, json!({ "e": editor.email, "p": "a brand new password" })).await.0, "UNAUTHENTICATED");
 });
@@ -211,7 +225,10 @@ db_test!(async fn admins_manage_users_and_nobody_else_can(app) {
     assert_eq!(app.error_as(None, LOGIN, json!({ "e": "new@example.org", "p": "a long enough password" })).await.0, "UNAUTHENTICATED");
     assert_eq!(app.error_as(None, REFRESH, json!({ "t": session["login"]["refreshToken"] })).await.0, "UNAUTHENTICATED");
     let audit = app.query_as(&admin.token, "{ auditLog(entityType: \"User\") { action } }", json!({})).await;
-    assert_eq!(audit["auditLog"].as_array().map(Vec::len), Some(3), "createUser, updateUser twice: {audit}");
+    let actions: Vec<&str> = audit["auditLog"].as_array().into_iter().flatten().filter_map(|entry| entry["action"].as_str()).collect();
+    let changes: Vec<&&str> = actions.iter().filter(|action| !action.starts_with("login")).collect();
+    assert_eq!(changes, [&"updateUser", &"updateUser", &"createUser", &"createUser", &"createUser", &"createUser"], "the test's users, the new one, updated twice: {audit}");
+    assert!(actions.contains(&"loginFailed") && actions.contains(&"login"), "logins are audited, failed ones too: {audit}");
     let users = app.query_as(&admin.token, "{ users { email } }", json!({})).await;
     assert_eq!(users["users"].as_array().map(Vec::len), Some(4));
 });

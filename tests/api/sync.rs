@@ -109,12 +109,18 @@ db_test!(async fn filtering_by_type_keeps_that_types_deletions_and_drafts_need_a
     let editor = app.user(UserRole::Editor).await;
     let author = app.user(UserRole::Author).await;
     let admin = app.user(UserRole::Admin).await;
-    let integrator = app
-        .query_as(&admin.token, r#"mutation { createApiToken(name: "mirror", scopes: ["content:read"]) { token } }"#, json!({}))
-        .await["createApiToken"]["token"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let token_with = |scopes: Value| {
+        let (app, admin) = (&app, &admin);
+        async move {
+            app.query_as(&admin.token, "mutation($s: [String!]!) { createApiToken(name: \"mirror\", scopes: $s) { token } }", json!({ "s": scopes }))
+                .await["createApiToken"]["token"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        }
+    };
+    let integrator = token_with(json!(["content:read", "content:drafts"])).await;
+    let reader = token_with(json!(["content:read"])).await;
     let mut articles_only = Mirror::default();
     articles_only.catch_up(&app, None, json!({ "types": ["ARTICLE"] })).await;
     assert_eq!(articles_only.rows.len(), 1);
@@ -138,6 +144,14 @@ db_test!(async fn filtering_by_type_keeps_that_types_deletions_and_drafts_need_a
     assert_eq!(code, "UNAUTHENTICATED");
     let (code, _) = app.error_as(Some(&author.token), SYNC, json!({ "drafts": true })).await;
     assert_eq!(code, "FORBIDDEN");
+    // A token to read content reads what the public reads: its feed has no drafts.
+    let (code, _) = app.error_as(Some(&reader), SYNC, json!({ "drafts": true })).await;
+    assert_eq!(code, "FORBIDDEN", "`content:read` does not mirror drafts");
+    let mut reading = Mirror::default();
+    reading.catch_up(&app, Some(&reader), json!({ "types": ["ARTICLE"] })).await;
+    assert!(reading.titles().is_empty(), "`content:read` sees no draft: {:?}", reading.titles());
+    let (code, field) = app.error_as(Some(&admin.token), "mutation { createApiToken(name: \"x\", scopes: [\"content:write\"]) { token } }", json!({})).await;
+    assert_eq!((code.as_str(), field.as_deref()), ("BAD_USER_INPUT", Some("scopes")), "an unknown scope is refused");
     let (code, field) = app.error_as(None, SYNC, json!({ "t": "not-a-token" })).await;
     assert_eq!((code.as_str(), field.as_deref()), ("BAD_USER_INPUT", Some("token")));
 });

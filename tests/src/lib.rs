@@ -362,9 +362,16 @@ impl TestApp {
             uuid::Uuid::new_v4().simple()
         );
         let password = "a long enough password".to_owned();
-        let user = newsdesk::auth::users::create(self.db(), &email, &email, role, password.clone())
-            .await
-            .unwrap_or_else(|error| panic!("cannot create user: {error}"));
+        let user = newsdesk::auth::users::create(
+            self.db(),
+            newsdesk::auth::users::Actor::Cli,
+            &email,
+            &email,
+            role,
+            password.clone(),
+        )
+        .await
+        .unwrap_or_else(|error| panic!("cannot create user: {error}"));
         let data = self
             .query(
                 "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }",

@@ -1,22 +1,20 @@
 //! Logging in, refreshing and logging out. Refresh tokens rotate on every use; presenting one
-//! that was already used revokes its whole family (someone copied it).
+//! that was already used revokes its whole family (someone copied it). A family is a session:
+//! its access tokens carry its id and stop working when it ends. Every login (success and
+//! failure), refresh and logout is audited, in the transaction of what it changes.
 
 use chrono::{DateTime, Duration, SubsecRound, Utc};
-use entities::{login_attempt, refresh_token, user};
+use entities::{refresh_token, user};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set,
 };
 
-use super::tokens::Keys;
-use super::{passwords, random_token, token_hash};
+use super::tokens::{AccessFor, Keys};
+use super::{Identity, login_limit, passwords, random_token, token_hash};
+use crate::editorial::journal::{self, Change};
 use crate::error::{AppError, AppResult};
-
-/// How many more failures one client address may have than one account.
-const ADDRESS_FACTOR: u64 = 4;
-
-/// The window of the login rate limit.
-const WINDOW_MINUTES: i64 = 15;
 
 /// What a successful login or refresh returns.
 #[derive(Debug, Clone)]
@@ -47,40 +45,18 @@ const BAD_CREDENTIALS: &str = "wrong email or password";
 /// Longest email address accepted at login (as at sign-up).
 const MAX_EMAIL_CHARS: usize = 320;
 
-async fn recent_failures<C: ConnectionTrait>(
-    db: &C,
-    key: &str,
-    since: DateTime<Utc>,
-) -> AppResult<u64> {
-    Ok(login_attempt::Entity::find()
-        .filter(login_attempt::Column::Key.eq(key))
-        .filter(login_attempt::Column::At.gte(since))
-        .count(db)
-        .await?)
-}
-
-async fn record_failure<C: ConnectionTrait>(
-    db: &C,
-    keys: &[String],
-    now: DateTime<Utc>,
-) -> AppResult<()> {
-    for key in keys {
-        login_attempt::ActiveModel {
-            key: Set(key.clone()),
-            at: Set(now),
-            ..Default::default()
-        }
-        .insert(db)
-        .await?;
+/// The identity a user acts as.
+pub fn identity_of(user: &user::Model) -> Identity {
+    Identity {
+        user_id: Some(user.id),
+        role: user.role,
+        label: user.email.clone(),
+        scopes: None,
     }
-    // Old attempts no longer count; keep the table small.
-    login_attempt::Entity::delete_many()
-        .filter(login_attempt::Column::At.lt(now - Duration::minutes(WINDOW_MINUTES)))
-        .exec(db)
-        .await?;
-    Ok(())
 }
 
+/// Opens a session in `family` for `user`: a new refresh token, and an access token that names
+/// the session and the user's epoch.
 async fn issue<C: ConnectionTrait>(
     db: &C,
     keys: &Keys,
@@ -88,8 +64,16 @@ async fn issue<C: ConnectionTrait>(
     user: user::Model,
     family: String,
 ) -> AppResult<Session> {
-    let (access_token, access_expires_at) =
-        keys.issue_access(user.id, &user.email, user.role, lifetimes.access)?;
+    let (access_token, access_expires_at) = keys.issue_access(
+        AccessFor {
+            user_id: user.id,
+            email: &user.email,
+            role: user.role,
+            epoch: user.session_epoch,
+            session: &family,
+        },
+        lifetimes.access,
+    )?;
     let refresh_token = format!("ndr_{}", random_token(32)?);
     let now = Utc::now().trunc_subsecs(6);
     let refresh_expires_at = now + Duration::seconds(lifetimes.refresh as i64);
@@ -115,9 +99,10 @@ async fn issue<C: ConnectionTrait>(
 }
 
 /// Checks an email and password. Unknown emails and wrong passwords get the same error after the
-/// same work; failures count against the account and the client address.
-pub async fn login<C: ConnectionTrait>(
-    db: &C,
+/// same work; failures count against the account and the client address, and past the limit an
+/// attempt is refused before any work (see [`login_limit`]).
+pub async fn login(
+    db: &DatabaseConnection,
     keys: &Keys,
     lifetimes: Lifetimes,
     max_failures: u32,
@@ -140,41 +125,45 @@ pub async fn login<C: ConnectionTrait>(
             ),
         ));
     }
-    let now = Utc::now().trunc_subsecs(6);
-    let since = now - Duration::minutes(WINDOW_MINUTES);
     let normalised = email.trim().to_lowercase();
-    let limit_keys = [format!("email:{normalised}"), format!("ip:{client}")];
-    // One address may carry many people (an office behind one gateway): it gets more room.
-    let limits = [
-        u64::from(max_failures),
-        u64::from(max_failures) * ADDRESS_FACTOR,
-    ];
-    for (key, limit) in limit_keys.iter().zip(limits) {
-        if recent_failures(db, key, since).await? >= limit {
-            return Err(AppError::RateLimited);
-        }
-    }
+    let reservation = login_limit::reserve(db, &normalised, client, max_failures).await?;
     let user = user::Entity::find()
         .filter(user::Column::Email.eq(&normalised))
         .one(db)
         .await?;
     let hash = user.as_ref().map(|user| user.password_hash.clone());
     let matches = passwords::verify(password, hash).await?;
+    let txn = crate::db::begin_write(db).await?;
     match user {
         Some(user) if matches && !user.disabled => {
+            login_limit::release(&txn, reservation).await?;
             let family = uuid::Uuid::new_v4().simple().to_string();
-            issue(db, keys, lifetimes, user, family).await
+            journal::audit(&txn, &identity_of(&user), "login", "User", user.id).await?;
+            let session = issue(&txn, keys, lifetimes, user, family).await?;
+            txn.commit().await?;
+            Ok(session)
         }
-        _ => {
-            record_failure(db, &limit_keys, now).await?;
+        user => {
+            // The attempt stays reserved: it counts as a failure.
+            let actor = format!("{normalised} from {client}");
+            journal::audit_actor(
+                &txn,
+                user.as_ref().map(|user| user.id),
+                &actor,
+                "loginFailed",
+                "User",
+                user.map_or(0, |user| user.id),
+            )
+            .await?;
+            txn.commit().await?;
             Err(AppError::Unauthenticated(BAD_CREDENTIALS))
         }
     }
 }
 
 /// Exchanges a refresh token for a new pair. A token used twice revokes its family.
-pub async fn refresh<C: ConnectionTrait>(
-    db: &C,
+pub async fn refresh(
+    db: &DatabaseConnection,
     keys: &Keys,
     lifetimes: Lifetimes,
     token: &str,
@@ -189,7 +178,18 @@ pub async fn refresh<C: ConnectionTrait>(
         return Err(refused);
     };
     if row.used_at.is_some() {
-        revoke_family(db, &row.family).await?;
+        let txn = crate::db::begin_write(db).await?;
+        end_session(&txn, row.user_id, &row.family).await?;
+        journal::audit_actor(
+            &txn,
+            Some(row.user_id),
+            &format!("user:{}", row.user_id),
+            "refreshTokenReused",
+            "User",
+            row.user_id,
+        )
+        .await?;
+        txn.commit().await?;
         tracing::warn!(
             user_id = row.user_id,
             "a refresh token was reused; its family is revoked"
@@ -199,25 +199,34 @@ pub async fn refresh<C: ConnectionTrait>(
     if row.revoked_at.is_some() || row.expires_at <= now {
         return Err(refused);
     }
+    let txn = crate::db::begin_write(db).await?;
     // Mark it used only if nobody else did meanwhile: exactly one exchange wins.
     let claimed = refresh_token::Entity::update_many()
         .col_expr(refresh_token::Column::UsedAt, Expr::value(now))
         .filter(refresh_token::Column::Id.eq(row.id))
         .filter(refresh_token::Column::UsedAt.is_null())
-        .exec(db)
+        .exec(&txn)
         .await?;
     if claimed.rows_affected != 1 {
-        revoke_family(db, &row.family).await?;
+        end_session(&txn, row.user_id, &row.family).await?;
+        txn.commit().await?;
         return Err(refused);
     }
-    let user = user::Entity::find_by_id(row.user_id).one(db).await?;
+    let user = user::Entity::find_by_id(row.user_id).one(&txn).await?;
     match user {
-        Some(user) if !user.disabled => issue(db, keys, lifetimes, user, row.family).await,
+        Some(user) if !user.disabled => {
+            journal::audit(&txn, &identity_of(&user), "refreshToken", "User", user.id).await?;
+            let session = issue(&txn, keys, lifetimes, user, row.family).await?;
+            txn.commit().await?;
+            Ok(session)
+        }
         _ => Err(refused),
     }
 }
 
-async fn revoke_family<C: ConnectionTrait>(db: &C, family: &str) -> AppResult<()> {
+/// Ends session `family` of `user_id`: its refresh tokens are revoked, its access tokens stop
+/// working, and every node closes the connections opened with them.
+async fn end_session<C: ConnectionTrait>(db: &C, user_id: i64, family: &str) -> AppResult<()> {
     refresh_token::Entity::update_many()
         .col_expr(
             refresh_token::Column::RevokedAt,
@@ -227,17 +236,28 @@ async fn revoke_family<C: ConnectionTrait>(db: &C, family: &str) -> AppResult<()
         .filter(refresh_token::Column::RevokedAt.is_null())
         .exec(db)
         .await?;
-    Ok(())
+    journal::record_changes(db, &[Change::credentials("User", user_id)]).await
 }
 
-/// Revokes the family of a refresh token. Unknown tokens are ignored (logging out twice is fine).
-pub async fn logout<C: ConnectionTrait>(db: &C, token: &str) -> AppResult<()> {
+/// Ends the session of a refresh token. Unknown tokens are ignored (logging out twice is fine).
+pub async fn logout(db: &DatabaseConnection, token: &str) -> AppResult<()> {
+    let txn = crate::db::begin_write(db).await?;
     if let Some(row) = refresh_token::Entity::find()
         .filter(refresh_token::Column::TokenHash.eq(token_hash(token)))
-        .one(db)
+        .one(&txn)
         .await?
     {
-        revoke_family(db, &row.family).await?;
+        end_session(&txn, row.user_id, &row.family).await?;
+        journal::audit_actor(
+            &txn,
+            Some(row.user_id),
+            &format!("user:{}", row.user_id),
+            "logout",
+            "User",
+            row.user_id,
+        )
+        .await?;
     }
+    txn.commit().await?;
     Ok(())
 }

@@ -43,6 +43,39 @@ pub struct AccessClaims {
     pub role: UserRole,
     /// The user's email, for the audit log.
     pub email: String,
+    /// The session (login) the token belongs to: a logout ends it.
+    pub sid: String,
+    /// The user's session epoch when the token was issued: a disabled user, a role or password
+    /// change moves it, and the token stops working.
+    pub epoch: i32,
+}
+
+/// An access token's holder, once its signature and claims checked out.
+#[derive(Debug, Clone)]
+pub struct VerifiedAccess {
+    /// Who.
+    pub identity: Identity,
+    /// The session it belongs to.
+    pub session: String,
+    /// The user's session epoch it was issued in.
+    pub epoch: i32,
+    /// When it expires.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// What a token is issued for.
+#[derive(Debug, Clone, Copy)]
+pub struct AccessFor<'a> {
+    /// The user.
+    pub user_id: i64,
+    /// Their email, for the audit log.
+    pub email: &'a str,
+    /// Their role now.
+    pub role: UserRole,
+    /// Their session epoch now.
+    pub epoch: i32,
+    /// The session (login).
+    pub session: &'a str,
 }
 
 /// The claims of a preview token: one article, for a limited time.
@@ -111,12 +144,10 @@ impl Keys {
         validation
     }
 
-    /// Issues an access token for a user; returns it and its expiry.
+    /// Issues an access token for a user's session; returns it and its expiry.
     pub fn issue_access(
         &self,
-        user_id: i64,
-        email: &str,
-        role: UserRole,
+        holder: AccessFor<'_>,
         ttl_seconds: u64,
     ) -> AppResult<(String, DateTime<Utc>)> {
         let now = Utc::now();
@@ -124,21 +155,24 @@ impl Keys {
         let claims = AccessClaims {
             iss: ISSUER.into(),
             aud: ACCESS_AUDIENCE.into(),
-            sub: user_id.to_string(),
+            sub: holder.user_id.to_string(),
             exp: expires.timestamp(),
             nbf: now.timestamp(),
             iat: now.timestamp(),
             jti: uuid::Uuid::new_v4().to_string(),
-            role,
-            email: email.into(),
+            role: holder.role,
+            email: holder.email.into(),
+            sid: holder.session.into(),
+            epoch: holder.epoch,
         };
         let token = jsonwebtoken::encode(&Header::new(ALGORITHM), &claims, &self.encoding)
             .map_err(|error| AppError::Internal(format!("signing failed: {error}")))?;
         Ok((token, expires))
     }
 
-    /// Checks an access token and returns who it is for.
-    pub fn verify_access(&self, token: &str) -> AppResult<Identity> {
+    /// Checks an access token's signature and claims and returns who it is for. Whether its
+    /// session is still open is the database's to say (see `auth::credentials`).
+    pub fn verify_access(&self, token: &str) -> AppResult<VerifiedAccess> {
         let data = jsonwebtoken::decode::<AccessClaims>(
             token,
             &self.decoding,
@@ -155,10 +189,19 @@ impl Keys {
             .sub
             .parse::<i64>()
             .map_err(|_| AppError::Unauthenticated("the access token is invalid or expired"))?;
-        Ok(Identity {
-            user_id: Some(user_id),
-            role: claims.role,
-            label: claims.email,
+        let expires_at = DateTime::from_timestamp(claims.exp, 0).ok_or(
+            AppError::Unauthenticated("the access token is invalid or expired"),
+        )?;
+        Ok(VerifiedAccess {
+            identity: Identity {
+                user_id: Some(user_id),
+                role: claims.role,
+                label: claims.email,
+                scopes: None,
+            },
+            session: claims.sid,
+            epoch: claims.epoch,
+            expires_at,
         })
     }
 

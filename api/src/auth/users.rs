@@ -1,13 +1,39 @@
-//! Creating accounts, changing passwords and disabling users (from the CLI and for admins).
+//! Creating accounts, changing passwords and disabling users (from the CLI and for admins). A
+//! change that takes rights away (disabling, any role change, a new password) moves the user's
+//! session epoch: every access token issued before stops working at once, every refresh token
+//! is revoked, and every node closes the connections opened with them. Each command is audited
+//! in its transaction, as the admin who ran it or as `cli`.
 
 use chrono::{SubsecRound, Utc};
 use entities::enums::UserRole;
 use entities::{refresh_token, user};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set,
+};
 
-use super::passwords;
+use super::{Identity, passwords};
+use crate::editorial::journal::{self, Change};
 use crate::error::{AppError, AppResult};
+
+/// Who runs a user command: an admin over the API, or the command line.
+#[derive(Debug, Clone, Copy)]
+pub enum Actor<'a> {
+    /// An admin.
+    Admin(&'a Identity),
+    /// `newsdesk user ...` on a machine with the database.
+    Cli,
+}
+
+impl Actor<'_> {
+    async fn audit<C: ConnectionTrait>(self, db: &C, action: &str, user_id: i64) -> AppResult<()> {
+        match self {
+            Actor::Admin(who) => journal::audit(db, who, action, "User", user_id).await,
+            Actor::Cli => journal::audit_actor(db, None, "cli", action, "User", user_id).await,
+        }
+    }
+}
 
 /// Normalises and checks an email address.
 pub fn normalise_email(email: &str) -> AppResult<String> {
@@ -28,8 +54,9 @@ pub fn normalise_email(email: &str) -> AppResult<String> {
 }
 
 /// Creates a user.
-pub async fn create<C: ConnectionTrait>(
-    db: &C,
+pub async fn create(
+    db: &DatabaseConnection,
+    actor: Actor<'_>,
     email: &str,
     display_name: &str,
     role: UserRole,
@@ -43,9 +70,11 @@ pub async fn create<C: ConnectionTrait>(
             "a display name has 1 to 200 characters",
         ));
     }
+    let hash = passwords::hash(password).await?;
+    let txn = crate::db::begin_write(db).await?;
     if user::Entity::find()
         .filter(user::Column::Email.eq(&email))
-        .one(db)
+        .one(&txn)
         .await?
         .is_some()
     {
@@ -54,7 +83,6 @@ pub async fn create<C: ConnectionTrait>(
             message: format!("a user with email {email} exists"),
         });
     }
-    let hash = passwords::hash(password).await?;
     let now = Utc::now().trunc_subsecs(6);
     let row = user::ActiveModel {
         email: Set(email),
@@ -62,11 +90,16 @@ pub async fn create<C: ConnectionTrait>(
         role: Set(role),
         password_hash: Set(hash),
         disabled: Set(false),
+        session_epoch: Set(0),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
-    };
-    Ok(row.insert(db).await?)
+    }
+    .insert(&txn)
+    .await?;
+    actor.audit(&txn, "createUser", row.id).await?;
+    txn.commit().await?;
+    Ok(row)
 }
 
 async fn find_by_email<C: ConnectionTrait>(db: &C, email: &str) -> AppResult<user::Model> {
@@ -78,18 +111,22 @@ async fn find_by_email<C: ConnectionTrait>(db: &C, email: &str) -> AppResult<use
         .ok_or(AppError::NotFound { what: "user" })
 }
 
-/// Changes a user's name, role or disabled flag. Disabling ends every session; a role change
-/// applies to new access tokens (old ones expire within their short lifetime).
-pub async fn update<C: ConnectionTrait>(
-    db: &C,
+/// Changes a user's name, role or disabled flag. Disabling, and any change of role, ends every
+/// session of the user at once.
+pub async fn update(
+    db: &DatabaseConnection,
+    admin: &Identity,
     id: i64,
     display_name: Option<&str>,
     role: Option<UserRole>,
     disabled: Option<bool>,
 ) -> AppResult<user::Model> {
-    let user = find(db, id)
+    let txn = crate::db::begin_write(db).await?;
+    let user = find(&txn, id)
         .await?
         .ok_or(AppError::NotFound { what: "user" })?;
+    let rights_change = role.is_some_and(|role| role != user.role) || disabled == Some(true);
+    let epoch = user.session_epoch;
     let mut row: user::ActiveModel = user.into();
     if let Some(name) = display_name {
         let name = name.trim();
@@ -107,11 +144,16 @@ pub async fn update<C: ConnectionTrait>(
     if let Some(disabled) = disabled {
         row.disabled = Set(disabled);
     }
-    row.updated_at = Set(Utc::now().trunc_subsecs(6));
-    let user = row.update(db).await?;
-    if user.disabled {
-        revoke_sessions(db, id).await?;
+    if rights_change {
+        row.session_epoch = Set(epoch.wrapping_add(1));
     }
+    row.updated_at = Set(Utc::now().trunc_subsecs(6));
+    let user = row.update(&txn).await?;
+    if rights_change {
+        end_sessions(&txn, id).await?;
+    }
+    Actor::Admin(admin).audit(&txn, "updateUser", id).await?;
+    txn.commit().await?;
     Ok(user)
 }
 
@@ -129,8 +171,9 @@ pub async fn find<C: ConnectionTrait>(db: &C, id: i64) -> AppResult<Option<user:
     Ok(user::Entity::find_by_id(id).one(db).await?)
 }
 
-/// Revokes every refresh token of a user.
-pub async fn revoke_sessions<C: ConnectionTrait>(db: &C, user_id: i64) -> AppResult<()> {
+/// Ends every session of a user whose epoch just moved: revokes their refresh tokens and tells
+/// every node (through the change log) to close the connections opened with them.
+async fn end_sessions<C: ConnectionTrait>(db: &C, user_id: i64) -> AppResult<()> {
     refresh_token::Entity::update_many()
         .col_expr(
             refresh_token::Column::RevokedAt,
@@ -140,32 +183,45 @@ pub async fn revoke_sessions<C: ConnectionTrait>(db: &C, user_id: i64) -> AppRes
         .filter(refresh_token::Column::RevokedAt.is_null())
         .exec(db)
         .await?;
-    Ok(())
+    journal::record_changes(db, &[Change::credentials("User", user_id)]).await
 }
 
 /// Sets a new password and ends every session of the user.
-pub async fn set_password<C: ConnectionTrait>(
-    db: &C,
+pub async fn set_password(
+    db: &DatabaseConnection,
+    actor: Actor<'_>,
     email: &str,
     password: String,
 ) -> AppResult<()> {
-    let user = find_by_email(db, email).await?;
     let hash = passwords::hash(password).await?;
+    let txn = crate::db::begin_write(db).await?;
+    let user = find_by_email(&txn, email).await?;
     let id = user.id;
+    let epoch = user.session_epoch;
     let mut row: user::ActiveModel = user.into();
     row.password_hash = Set(hash);
+    row.session_epoch = Set(epoch.wrapping_add(1));
     row.updated_at = Set(Utc::now().trunc_subsecs(6));
-    row.update(db).await?;
-    revoke_sessions(db, id).await
+    row.update(&txn).await?;
+    end_sessions(&txn, id).await?;
+    actor.audit(&txn, "setPassword", id).await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 /// Disables a user and ends every session.
-pub async fn disable<C: ConnectionTrait>(db: &C, email: &str) -> AppResult<()> {
-    let user = find_by_email(db, email).await?;
+pub async fn disable(db: &DatabaseConnection, actor: Actor<'_>, email: &str) -> AppResult<()> {
+    let txn = crate::db::begin_write(db).await?;
+    let user = find_by_email(&txn, email).await?;
     let id = user.id;
+    let epoch = user.session_epoch;
     let mut row: user::ActiveModel = user.into();
     row.disabled = Set(true);
+    row.session_epoch = Set(epoch.wrapping_add(1));
     row.updated_at = Set(Utc::now().trunc_subsecs(6));
-    row.update(db).await?;
-    revoke_sessions(db, id).await
+    row.update(&txn).await?;
+    end_sessions(&txn, id).await?;
+    actor.audit(&txn, "disableUser", id).await?;
+    txn.commit().await?;
+    Ok(())
 }

@@ -146,9 +146,22 @@ pub async fn audit<C: ConnectionTrait>(
     entity_type: &str,
     entity_id: i64,
 ) -> AppResult<()> {
+    audit_actor(db, who.user_id, &who.label, action, entity_type, entity_id).await
+}
+
+/// Writes an audit entry for an actor who is not (or not yet) an identity: a failed login, the
+/// command line.
+pub async fn audit_actor<C: ConnectionTrait>(
+    db: &C,
+    user_id: Option<i64>,
+    actor: &str,
+    action: &str,
+    entity_type: &str,
+    entity_id: i64,
+) -> AppResult<()> {
     audit_entry::ActiveModel {
-        user_id: Set(who.user_id),
-        actor: Set(who.label.clone()),
+        user_id: Set(user_id),
+        actor: Set(actor.chars().take(400).collect()),
         action: Set(action.to_owned()),
         entity_type: Set(entity_type.to_owned()),
         entity_id: Set(entity_id),

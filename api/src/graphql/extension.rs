@@ -2,40 +2,15 @@
 //! async-graphql does not have.
 //!
 //! Over HTTP the handler applies both around execution ([`document_error_code`],
-//! [`document_aliases`]). The websocket schema gets them from [`ErrorCodes`], a schema
+//! [`document_aliases`]). The websocket schema gets them from [`super::live_rules`], a schema
 //! extension: any extension makes async-graphql route every field through the extension chain
 //! (a registry lookup and a boxed future per field, about a tenth of a rendered news list), so
 //! the HTTP schema has none.
 
-use std::sync::Arc;
-
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation,
-};
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
-use async_graphql::{
-    ErrorExtensionValues, Positioned, ServerError, ServerResult, ValidationResult, Variables,
-};
+use async_graphql::{ErrorExtensionValues, Positioned, ServerError};
 
 use crate::error::ErrorCode;
-
-/// Installs [`ErrorCodesExtension`] with the alias limit.
-pub struct ErrorCodes {
-    /// Most aliases allowed in one document.
-    pub max_aliases: usize,
-}
-
-impl ExtensionFactory for ErrorCodes {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ErrorCodesExtension {
-            max_aliases: self.max_aliases,
-        })
-    }
-}
-
-struct ErrorCodesExtension {
-    max_aliases: usize,
-}
 
 /// Sets `extensions.code` on an error that has none.
 pub fn with_code(mut error: ServerError, code: ErrorCode) -> ServerError {
@@ -99,41 +74,4 @@ pub fn document_aliases(document: &ExecutableDocument) -> usize {
         .map(|fragment| count_aliases(&fragment.node.selection_set))
         .sum();
     in_operations + in_fragments
-}
-
-#[async_trait::async_trait]
-impl Extension for ErrorCodesExtension {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await.map_err(|error| {
-            let code = document_error_code(&error.message).unwrap_or(ErrorCode::GraphqlParseFailed);
-            with_code(error, code)
-        })?;
-        match too_many_aliases(&document, self.max_aliases) {
-            Some(error) => Err(error),
-            None => Ok(document),
-        }
-    }
-
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        next.run(ctx).await.map_err(|errors| {
-            errors
-                .into_iter()
-                .map(|error| {
-                    let code = document_error_code(&error.message)
-                        .unwrap_or(ErrorCode::GraphqlValidationFailed);
-                    with_code(error, code)
-                })
-                .collect()
-        })
-    }
 }

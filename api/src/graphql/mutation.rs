@@ -105,10 +105,7 @@ impl SessionMutation {
     ) -> Result<CreatedApiToken> {
         let request = request(ctx)?;
         let admin = permissions::administer(&request.viewer).gql()?;
-        let (row, token) = api_tokens::create(&request.db, admin.user_id, &name, scopes)
-            .await
-            .gql()?;
-        crate::editorial::journal::audit(&request.db, &admin, "createApiToken", "ApiToken", row.id)
+        let (row, token) = api_tokens::create(&request.db, &admin, &name, scopes)
             .await
             .gql()?;
         Ok(CreatedApiToken {
@@ -123,6 +120,7 @@ impl SessionMutation {
         let admin = permissions::administer(&request.viewer).gql()?;
         let user = crate::auth::users::create(
             &request.db,
+            crate::auth::users::Actor::Admin(&admin),
             &input.email,
             &input.display_name,
             input.role.into(),
@@ -130,19 +128,18 @@ impl SessionMutation {
         )
         .await
         .gql()?;
-        crate::editorial::journal::audit(&request.db, &admin, "createUser", "User", user.id)
-            .await
-            .gql()?;
         Ok(User(user))
     }
 
-    /// Changes a user's name, role or disabled flag (admins only). Disabling ends every session.
+    /// Changes a user's name, role or disabled flag (admins only). Disabling, and any change of
+    /// role, ends every session of the user at once.
     async fn update_user(&self, ctx: &Context<'_>, input: UpdateUserInput) -> Result<User> {
         let request = request(ctx)?;
         let admin = permissions::administer(&request.viewer).gql()?;
         let id = ids::decode_as("input.id", Kind::User, &input.id).gql()?;
         let user = crate::auth::users::update(
             &request.db,
+            &admin,
             id,
             input.display_name.as_deref(),
             input.role.map(Into::into),
@@ -150,9 +147,6 @@ impl SessionMutation {
         )
         .await
         .gql()?;
-        crate::editorial::journal::audit(&request.db, &admin, "updateUser", "User", user.id)
-            .await
-            .gql()?;
         Ok(User(user))
     }
 
@@ -161,10 +155,7 @@ impl SessionMutation {
         let request = request(ctx)?;
         let admin = permissions::administer(&request.viewer).gql()?;
         let id = ids::decode_as("id", Kind::ApiToken, &id).gql()?;
-        let row = api_tokens::revoke(&request.db, id).await.gql()?;
-        crate::editorial::journal::audit(&request.db, &admin, "revokeApiToken", "ApiToken", row.id)
-            .await
-            .gql()?;
+        let row = api_tokens::revoke(&request.db, &admin, id).await.gql()?;
         Ok(ApiToken(row))
     }
 }

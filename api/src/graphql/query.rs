@@ -40,7 +40,8 @@ impl AccountQuery {
     /// The sync feed. Without a token: everything you may see, in pages, then a token. With a
     /// token: every change since, in order, with deletions (and anything that left your view) as
     /// `DELETE` items. Filtering by type never drops a deletion of that type. `includeDrafts` is
-    /// for integrator tokens, editors and admins.
+    /// for editors, admins, integrator accounts and API tokens with the `content:drafts` scope;
+    /// without it, the feed holds only what the public sees.
     async fn sync(
         &self,
         ctx: &Context<'_>,
@@ -50,17 +51,14 @@ impl AccountQuery {
         #[graphql(default = false)] include_drafts: bool,
     ) -> Result<SyncPage> {
         use crate::content::sync;
-        use entities::enums::UserRole;
         let request = request(ctx)?;
         let mut viewer = request.viewer.clone();
         if include_drafts {
-            match viewer.role() {
-                Some(UserRole::Integrator | UserRole::Editor | UserRole::Admin) => {
-                    viewer = viewer.with_drafts()
-                }
+            match viewer.identity() {
+                Some(identity) if identity.may_sync_drafts() => viewer = viewer.with_drafts(),
                 Some(_) => {
                     return Err(AppError::Forbidden(
-                        "only integrators, editors and admins may sync drafts".into(),
+                        "only editors, admins, integrators and API tokens with the `content:drafts` scope may sync drafts".into(),
                     )
                     .to_graphql());
                 }

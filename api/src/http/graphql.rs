@@ -21,7 +21,8 @@ use axum::Extension;
 use axum::extract::ConnectInfo;
 
 use crate::app::AppState;
-use crate::auth::{Identity, api_tokens};
+use crate::auth::Identity;
+use crate::auth::credentials::{self, Authenticated, Credential};
 use crate::content::Viewer;
 use crate::error::AppError;
 use crate::error::ErrorCode;
@@ -35,7 +36,7 @@ const APPLICATION_JSON: &str = "application/json";
 
 /// The media type the response is written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Media {
+pub(crate) enum Media {
     /// `application/graphql-response+json`: HTTP status codes carry request errors.
     GraphqlResponse,
     /// `application/json`: the legacy media type; request errors still get 200.
@@ -229,46 +230,43 @@ fn preferred_locale(headers: &HeaderMap) -> Option<entities::enums::Locale> {
     best.map(|(_, locale)| locale)
 }
 
-/// Checks an `Authorization` header value: a bearer access token (JWT) or API token.
+/// Checks an `Authorization` header value: a bearer access token (JWT) or API token, still
+/// live (see [`credentials`]).
 pub(crate) async fn authenticate(
     state: &AppState,
     value: &HeaderValue,
-) -> Result<Identity, AppError> {
-    let token = value
+) -> Result<Authenticated, AppError> {
+    let header = value
         .to_str()
-        .ok()
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .map(str::trim)
-        .filter(|token| !token.is_empty());
-    match token {
-        None => Err(AppError::Unauthenticated(
-            "use `Authorization: Bearer <token>`",
-        )),
-        Some(token) if token.starts_with(api_tokens::PREFIX) => {
-            api_tokens::authenticate(&state.db.conn, token).await
-        }
-        Some(token) => state.keys.verify_access(token),
+        .map_err(|_| AppError::Unauthenticated("use `Authorization: Bearer <token>`"))?;
+    let authenticated = credentials::authenticate(&state.db.conn, &state.keys, header).await?;
+    // Read with the credentials, before the request reads anything: the node's caches drop what
+    // the caller may expect to have changed.
+    if let Some(position) = authenticated.log_position {
+        state.cache.observe_position(position);
     }
+    Ok(authenticated)
 }
 
 /// Who sent the HTTP request.
-struct Caller {
-    identity: Option<Identity>,
-    locale: Option<entities::enums::Locale>,
-    client: String,
-    login_tried: Arc<AtomicBool>,
+pub(crate) struct Caller {
+    pub(crate) identity: Option<Identity>,
+    /// The credential that identified them, kept by a websocket connection.
+    pub(crate) credential: Option<Credential>,
+    /// Whether the change log's position was read with the credential (see
+    /// [`ResponseCache::may_share_rows`](crate::http::response_cache::ResponseCache::may_share_rows)).
+    pub(crate) position_read: bool,
+    pub(crate) locale: Option<entities::enums::Locale>,
+    pub(crate) client: String,
+    pub(crate) login_tried: Arc<AtomicBool>,
 }
 
-type Peer = Option<Extension<ConnectInfo<SocketAddr>>>;
+/// The peer of the connection, when the server was started with connection info.
+pub(crate) type Peer = Option<Extension<ConnectInfo<SocketAddr>>>;
 
-/// Checks the `Authorization` header: a bearer access token (JWT) or API token. No header means
-/// an anonymous caller; a header that does not check out is refused with 401.
-async fn caller(
-    state: &AppState,
-    headers: &HeaderMap,
-    peer: Peer,
-    media: Media,
-) -> Result<Caller, Response> {
+/// The client's address: the first `X-Forwarded-For` entry when the proxy is trusted and it is
+/// an address, else the connection's peer (`unknown` without one).
+pub(crate) fn client_address(state: &AppState, headers: &HeaderMap, peer: Peer) -> String {
     let forwarded = state
         .config
         .trust_forwarded_for
@@ -282,22 +280,36 @@ async fn caller(
         // Only an address: the header is the client's to write when no proxy overwrites it.
         .and_then(|value| value.trim().parse::<std::net::IpAddr>().ok())
         .map(|address| address.to_string());
-    let client = forwarded
+    forwarded
         .or_else(|| peer.map(|Extension(ConnectInfo(addr))| addr.ip().to_string()))
-        .unwrap_or_else(|| "unknown".to_owned());
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// Checks the `Authorization` header: a bearer access token (JWT) or API token. No header means
+/// an anonymous caller; a header that does not check out is refused with 401.
+pub(crate) async fn caller(
+    state: &AppState,
+    headers: &HeaderMap,
+    peer: Peer,
+    media: Media,
+) -> Result<Caller, Response> {
+    let client = client_address(state, headers, peer);
     let login_tried = Arc::new(AtomicBool::new(false));
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Ok(Caller {
             identity: None,
+            credential: None,
+            position_read: false,
             locale: preferred_locale(headers),
             client,
             login_tried,
         });
     };
-    let identity = authenticate(state, value).await;
-    match identity {
-        Ok(identity) => Ok(Caller {
-            identity: Some(identity),
+    match authenticate(state, value).await {
+        Ok(authenticated) => Ok(Caller {
+            position_read: authenticated.log_position.is_some(),
+            identity: Some(authenticated.identity),
+            credential: Some(authenticated.credential),
             locale: preferred_locale(headers),
             client,
             login_tried,
@@ -428,7 +440,10 @@ async fn run(
     let shared_rows = operation_type == OperationType::Query
         && state
             .cache
-            .may_share_rows(&state.db.conn, caller.identity.is_some())
+            .may_share_rows(
+                &state.db.conn,
+                caller.identity.is_some() && !caller.position_read,
+            )
             .await;
     let viewer = Viewer::new(caller.identity.clone(), state.config.site_utc_offset);
     let context = RequestContext::new(
@@ -788,53 +803,4 @@ pub async fn method_not_allowed() -> Response {
         .headers_mut()
         .insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
     response
-}
-
-/// `GET /graphql/ws`: subscriptions over websocket (`graphql-transport-ws`, and the older
-/// `graphql-ws`). Credentials go in the `connection_init` payload as
-/// `{"Authorization": "Bearer <token>"}`; a payload whose credentials do not check out is refused.
-pub async fn websocket(
-    State(state): State<AppState>,
-    protocol: async_graphql_axum::GraphQLProtocol,
-    upgrade: axum::extract::WebSocketUpgrade,
-) -> Response {
-    upgrade
-        .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |stream| {
-            let schema = state.live_schema.clone();
-            async_graphql_axum::GraphQLWebSocket::new(stream, schema, protocol)
-                .on_connection_init(move |payload| async move {
-                    let token = ["Authorization", "authorization"]
-                        .iter()
-                        .find_map(|key| payload.get(*key).and_then(|value| value.as_str()))
-                        .map(str::to_owned);
-                    let mut headers = HeaderMap::new();
-                    if let Some(token) = token.and_then(|token| HeaderValue::from_str(&token).ok())
-                    {
-                        headers.insert(header::AUTHORIZATION, token);
-                    }
-                    let caller =
-                        caller(&state, &headers, None, Media::Json)
-                            .await
-                            .map_err(|_| {
-                                async_graphql::Error::new(
-                                    "the credentials in connection_init were refused",
-                                )
-                            })?;
-                    let viewer = Viewer::new(caller.identity.clone(), state.config.site_utc_offset);
-                    // A connection lives long: nested fields must not be served from a stale cache.
-                    let context = RequestContext::new(
-                        state.clone(),
-                        viewer,
-                        caller.client,
-                        caller.login_tried,
-                        false,
-                    )
-                    .uncached();
-                    let mut data = async_graphql::Data::default();
-                    data.insert(context);
-                    Ok(data)
-                })
-                .serve()
-        })
 }

@@ -598,6 +598,7 @@ impl ResponseCache {
     /// gets everything committed before the request: the node reads the change log's position
     /// first, which drops the rows when it moved.
     pub async fn may_share_rows(&self, db: &DatabaseConnection, signed_in: bool) -> bool {
+        // A caller whose credentials were checked read the position with them.
         if !signed_in {
             return true;
         }
@@ -621,6 +622,13 @@ impl ResponseCache {
             .await?
             .flatten()
             .unwrap_or(0);
+        self.observe_position(latest);
+        Ok(())
+    }
+
+    /// Takes in the change log's position `latest`, read by the caller just now (a signed-in
+    /// request reads it with its credentials), and drops the cache when it moved since last seen.
+    pub fn observe_position(&self, latest: i64) {
         // Dropped before the position is published: whoever reads `seen` at `latest` may rely
         // on nothing older than `latest` being kept (a signed-in request checks just that).
         let previous = self.seen.load(Ordering::SeqCst);
@@ -628,7 +636,6 @@ impl ResponseCache {
             self.invalidate();
         }
         self.seen.fetch_max(latest, Ordering::SeqCst);
-        Ok(())
     }
 
     async fn check(&self, db: &DatabaseConnection, site_offset: FixedOffset) -> Result<(), DbErr> {

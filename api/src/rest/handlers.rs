@@ -107,19 +107,40 @@ pub(super) fn error(error: AppError) -> Response {
 
 /// The caller, from the `Authorization` header.
 async fn viewer(state: &AppState, headers: &HeaderMap) -> AppResult<Viewer> {
-    let identity = match headers.get(header::AUTHORIZATION) {
-        Some(value) => Some(authenticate(state, value).await?),
-        None => None,
+    Ok(caller(state, headers).await?.0)
+}
+
+/// The caller, and whether the change log's position was read with their credentials.
+async fn caller(state: &AppState, headers: &HeaderMap) -> AppResult<(Viewer, bool)> {
+    let (identity, position_read) = match headers.get(header::AUTHORIZATION) {
+        Some(value) => {
+            let authenticated = authenticate(state, value).await?;
+            (
+                Some(authenticated.identity),
+                authenticated.log_position.is_some(),
+            )
+        }
+        None => (None, false),
     };
-    Ok(Viewer::new(identity, state.config.site_utc_offset))
+    Ok((
+        Viewer::new(identity, state.config.site_utc_offset),
+        position_read,
+    ))
 }
 
 /// The node's shared rows and kept reads, when this read may use them (see
 /// [`ResponseCache::may_share_rows`](crate::http::response_cache::ResponseCache::may_share_rows)).
-async fn shared(state: &AppState, viewer: &Viewer) -> Option<Arc<ResponseCache>> {
+async fn shared(
+    state: &AppState,
+    viewer: &Viewer,
+    position_read: bool,
+) -> Option<Arc<ResponseCache>> {
     state
         .cache
-        .may_share_rows(&state.db.conn, viewer.identity().is_some())
+        .may_share_rows(
+            &state.db.conn,
+            viewer.identity().is_some() && !position_read,
+        )
         .await
         .then(|| state.cache.clone())
 }
@@ -343,10 +364,10 @@ pub async fn list_articles(
     Query(params): Query<ArticleParams>,
 ) -> Response {
     let result = async {
-        let viewer = viewer(&state, &headers).await?;
+        let (viewer, position_read) = caller(&state, &headers).await?;
         let db = &state.db.conn;
         let (filter, order) = article_filter(&state, &params).await?;
-        let shared = shared(&state, &viewer).await;
+        let shared = shared(&state, &viewer, position_read).await;
         let rows = articles::list_kept(
             db,
             &viewer,
@@ -398,14 +419,14 @@ pub async fn get_article(
     Query(params): Query<LocaleParams>,
 ) -> Response {
     let result = async {
-        let viewer = viewer(&state, &headers).await?;
+        let (viewer, position_read) = caller(&state, &headers).await?;
         let locale = match params.locale.as_deref() {
             None => None,
             Some("en") => Some(entities::enums::Locale::En),
             Some("zh") => Some(entities::enums::Locale::Zh),
             Some(_) => return Err(AppError::bad_input("locale", "`en` or `zh`")),
         };
-        let shared = shared(&state, &viewer).await;
+        let shared = shared(&state, &viewer, position_read).await;
         let row = articles::by_slug_kept(
             &state.db.conn,
             &viewer,
