@@ -169,6 +169,9 @@ db_test!(async fn drafts_scheduled_and_archived_articles_stay_private_until_thei
         .clone();
     let opened = app.query("query($t: String!) { articlePreview(token: $t) { title status } }", json!({ "t": preview })).await;
     assert_eq!(opened["articlePreview"]["status"], "DRAFT");
+    let admin = app.user(UserRole::Admin).await;
+    let audit = app.query_as(&admin.token, "query($id: ID!) { auditLog(entity: $id) { action actor } }", json!({ "id": draft["id"] })).await;
+    assert!(audit["auditLog"].as_array().into_iter().flatten().any(|entry| entry["action"] == "createPreviewToken" && entry["actor"] == room.author.email.as_str()), "who handed out a preview link is recorded: {audit}");
     assert_eq!(app.error_as(None, "{ articlePreview(token: \"forged\") { title } }", json!({})).await.0, "BAD_USER_INPUT");
     let past = chrono::Utc::now().timestamp() - 120;
     let id = newsdesk::ids::decode("id", draft["id"].as_str().unwrap_or_default()).map(|(_, id)| id).unwrap_or_default();

@@ -15,6 +15,7 @@ mod relations;
 mod render;
 mod response_cache;
 mod rest;
+mod revocation;
 mod schema;
 mod search;
 mod seed_article;

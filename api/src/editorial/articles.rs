@@ -912,8 +912,13 @@ pub async fn preview_token(
     ttl_seconds: u64,
 ) -> AppResult<(String, DateTime<Utc>)> {
     let row = find(db, id).await?;
-    permissions::edit_article(viewer, &row).or_else(|_| permissions::publish(viewer))?;
-    keys.issue_preview(id, ttl_seconds)
+    let who = permissions::edit_article(viewer, &row).or_else(|_| permissions::publish(viewer))?;
+    let issued = keys.issue_preview(id, ttl_seconds)?;
+    // Whoever holds the link reads the draft until it expires: who handed one out is recorded.
+    let txn = crate::db::begin_write(db).await?;
+    journal::audit(&txn, &who, "createPreviewToken", "Article", id).await?;
+    txn.commit().await?;
+    Ok(issued)
 }
 
 /// The article a preview token opens, whatever its status.
