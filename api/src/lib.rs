@@ -17,6 +17,7 @@ pub mod graphql;
 pub mod http;
 pub mod ids;
 pub mod pagination;
+pub mod reads;
 pub mod rest;
 pub mod search;
 pub mod seed;

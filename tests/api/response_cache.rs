@@ -443,3 +443,35 @@ db_test!(async fn a_304_for_unchanged_content_runs_no_sql_even_without_the_cache
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 });
+
+db_test!(async fn a_flood_of_one_off_queries_leaves_an_answer_read_often_in_the_cache(app, &["--response-cache-mb", "1"]) {
+    app.seed_demo().await;
+    // Once the node has taken in the demo content (its change log and its search index, each of
+    // which empties the cache once), read three times at least: rendered, then answered from
+    // the cache.
+    let mut invalidations = metric(&app, "newsdesk_response_cache_invalidations_total").await;
+    loop {
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        let now = metric(&app, "newsdesk_response_cache_invalidations_total").await;
+        if now == invalidations {
+            break;
+        }
+        invalidations = now;
+    }
+    warm(&app, NEWS).await;
+    warm(&app, NEWS).await;
+    // Four hundred queries, each once, whose answers (about 9 KB each) weigh three times the
+    // cache.
+    for n in 0..400 {
+        let query = format!("{{ a{n}: article(slug: \"{}\") {{ bodyHtml bodyText jsonLd }} }}", newsdesk::seed::DEMO_ARTICLE_SLUG);
+        assert_eq!(get(&app, &query, None, None).await.status, StatusCode::OK);
+    }
+    assert!(metric(&app, "newsdesk_response_cache_bytes").await <= 1024 * 1024, "the cache keeps within its size");
+    assert!(metric(&app, "newsdesk_response_cache_entries").await < 400, "one-off answers passed through");
+    let misses = metric(&app, "newsdesk_response_cache_misses_total").await;
+    let hits = metric(&app, "newsdesk_response_cache_hits_total").await;
+    assert_eq!(get(&app, NEWS, None, None).await.status, StatusCode::OK);
+    assert_eq!(metric(&app, "newsdesk_response_cache_hits_total").await, hits + 1, "the answer read often is still kept");
+    assert_eq!(metric(&app, "newsdesk_response_cache_misses_total").await, misses);
+    assert_eq!(metric(&app, "newsdesk_response_cache_invalidations_total").await, invalidations, "nothing emptied the cache meanwhile");
+});

@@ -1,9 +1,10 @@
 //! Article bodies are stored as Markdown and served as sanitised HTML and as plain text.
 
-use std::collections::HashMap;
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{Arc, LazyLock};
 
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd, html};
+
+use crate::reads::cache::Bounded;
 
 fn parser(markdown: &str) -> Parser<'_> {
     Parser::new_ext(
@@ -15,42 +16,31 @@ fn parser(markdown: &str) -> Parser<'_> {
 /// Renderings of recent bodies, by their Markdown. Rendering is a function of the text alone,
 /// so a body seen before is answered from here: sanitising an article's HTML (ammonia parses and
 /// serialises it) was a tenth of the time of a rendered article, and a REST page renders twenty.
-#[derive(Default)]
-struct Memo {
-    rendered: HashMap<Box<str>, Arc<str>, foldhash::fast::RandomState>,
-    bytes: usize,
-}
+type Memo = Bounded<Box<str>, Arc<str>>;
 
-/// Most bytes (Markdown and rendering) each memo keeps; when full, it starts again.
-const MEMO_BYTES: usize = 8 * 1024 * 1024;
+/// Most bytes (Markdown and rendering) each memo keeps.
+const MEMO_BYTES: u64 = 8 * 1024 * 1024;
 /// Longest body memoised: a longer one is rendered every time.
 const MEMO_LONGEST: usize = 256 * 1024;
 
-static HTML: LazyLock<Mutex<Memo>> = LazyLock::new(Mutex::default);
-static TEXT: LazyLock<Mutex<Memo>> = LazyLock::new(Mutex::default);
+fn memo() -> Memo {
+    Bounded::new(MEMO_BYTES, 8 * 1024, |markdown, rendered| {
+        (markdown.len() + rendered.len()) as u64 + 64
+    })
+}
 
-fn memoised(memo: &Mutex<Memo>, markdown: &str, render: fn(&str) -> String) -> String {
+static HTML: LazyLock<Memo> = LazyLock::new(memo);
+static TEXT: LazyLock<Memo> = LazyLock::new(memo);
+
+fn memoised(memo: &Memo, markdown: &str, render: fn(&str) -> String) -> String {
     if markdown.len() > MEMO_LONGEST {
         return render(markdown);
     }
-    if let Some(kept) = memo
-        .lock()
-        .ok()
-        .and_then(|memo| memo.rendered.get(markdown).cloned())
-    {
+    if let Some(kept) = memo.get(markdown) {
         return kept.to_string();
     }
     let rendered = render(markdown);
-    if let Ok(mut memo) = memo.lock() {
-        let bytes = markdown.len() + rendered.len();
-        if memo.bytes + bytes > MEMO_BYTES {
-            memo.rendered.clear();
-            memo.bytes = 0;
-        }
-        memo.bytes += bytes;
-        memo.rendered
-            .insert(markdown.into(), rendered.as_str().into());
-    }
+    memo.insert(markdown.into(), rendered.as_str().into());
     rendered
 }
 

@@ -15,6 +15,7 @@ use crate::content::sections::SectionTree;
 use crate::content::{Viewer, agreements, articles, institutions, people, sections};
 use crate::error::AppError;
 use crate::http::response_cache::ResponseCache;
+use crate::reads::cache::RowId;
 
 /// The per-request loader state: the pool and the caller, so that article visibility applies to
 /// every batch, and the node's shared rows when the request may read them.
@@ -47,7 +48,7 @@ pub trait RowKey: Copy + Eq + std::hash::Hash + Send + Sync + 'static {
 
 /// Whether a loader key's values read the same for every caller, and so may come from the
 /// node's shared rows.
-pub trait SharedScope {
+pub trait SharedScope: RowId {
     /// The values are the same for every caller.
     const SHARED: bool;
 }
@@ -114,7 +115,7 @@ impl Loaders {
     /// fetched rows under (`None`: do not keep them).
     fn look_up_shared<K, V>(&self, shared: bool, keys: &[K]) -> (HashMap<K, V>, Vec<K>, Option<u64>)
     where
-        K: Eq + std::hash::Hash + Copy + Send + Sync + 'static,
+        K: RowId + Eq + std::hash::Hash + Copy + Send + Sync + 'static,
         V: Clone + Send + Sync + 'static,
     {
         let cache = self.shared.as_ref().filter(|_| shared);
@@ -197,6 +198,12 @@ macro_rules! loader {
         impl RowKey for $key {
             fn from_id(id: i64) -> Self {
                 Self(id)
+            }
+        }
+
+        impl RowId for $key {
+            fn row_id(&self) -> i64 {
+                self.0
             }
         }
 
@@ -317,6 +324,12 @@ loader!(
 /// The whole section tree, loaded once per request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct AllSections;
+
+impl RowId for AllSections {
+    fn row_id(&self) -> i64 {
+        0
+    }
+}
 
 impl SharedScope for AllSections {
     const SHARED: bool = true;

@@ -9,43 +9,48 @@
 //! Only documents made of queries alone are kept: a mutation's text may carry a password or a
 //! token as a literal, and those must not outlive the request.
 
-use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 
 use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
 
-/// Most documents kept; the memory is a cache, emptied when full.
-const MAX_DOCUMENTS: usize = 256;
-/// Most query text kept, in bytes (a parsed document takes a few times its text).
-const MAX_TEXT_BYTES: usize = 512 * 1024;
+use crate::reads::cache::Bounded;
+
+/// Memory for kept documents, in bytes of their text (a parsed document takes a few times its
+/// text, which the weight counts).
+const TEXT_BYTES: u64 = 512 * 1024;
+/// What a parsed document weighs against [`TEXT_BYTES`], per byte of its text.
+const PARSED_FACTOR: u64 = 4;
 /// Longest query kept: a larger one is parsed every time.
 const MAX_QUERY_BYTES: usize = 16 * 1024;
 /// Most validated requests remembered per document (a cursor walk is one per page).
-const MAX_VALIDATED: usize = 128;
+const MAX_VALIDATED: u64 = 128;
 /// Longest variables remembered as validated, in bytes of JSON.
 const MAX_VARIABLES_BYTES: usize = 1024;
 
 /// Parsed documents by query text.
-#[derive(Debug, Default)]
 pub struct ParsedDocuments {
-    kept: Mutex<Documents>,
+    kept: Bounded<Box<str>, Arc<Kept>>,
     /// Requests executed without the full validation rules, since start-up.
     validations_skipped: AtomicU64,
 }
 
-#[derive(Debug, Default)]
-struct Documents {
-    documents: HashMap<Box<str>, Arc<Kept>>,
-    text_bytes: usize,
+impl Default for ParsedDocuments {
+    fn default() -> Self {
+        Self {
+            kept: Bounded::new(TEXT_BYTES * PARSED_FACTOR, 4 * 1024, |query, _| {
+                query.len() as u64 * PARSED_FACTOR + 256
+            }),
+            validations_skipped: AtomicU64::new(0),
+        }
+    }
 }
 
 /// A kept document.
-#[derive(Debug)]
 pub struct Kept {
     document: ExecutableDocument,
     /// Requests of this document that passed validation, by [`request_key`].
-    validated: Mutex<HashSet<Box<str>>>,
+    validated: Bounded<Box<str>, ()>,
 }
 
 impl Kept {
@@ -69,7 +74,7 @@ pub fn request_key(request: &async_graphql::Request) -> Option<Box<str>> {
 impl ParsedDocuments {
     /// The kept document of `query`, if there is one.
     pub fn get(&self, query: &str) -> Option<Arc<Kept>> {
-        self.kept.lock().ok()?.documents.get(query).cloned()
+        self.kept.get(query)
     }
 
     /// Keeps `document`, parsed from `query`, if it holds only queries and is not too large.
@@ -77,29 +82,20 @@ impl ParsedDocuments {
         if query.len() > MAX_QUERY_BYTES || !only_queries(document) {
             return None;
         }
-        let mut kept = self.kept.lock().ok()?;
-        if let Some(existing) = kept.documents.get(query) {
-            return Some(existing.clone());
-        }
-        if kept.documents.len() >= MAX_DOCUMENTS || kept.text_bytes + query.len() > MAX_TEXT_BYTES {
-            kept.documents.clear();
-            kept.text_bytes = 0;
+        if let Some(existing) = self.kept.get(query) {
+            return Some(existing);
         }
         let entry = Arc::new(Kept {
             document: document.clone(),
-            validated: Mutex::default(),
+            validated: Bounded::small(MAX_VALIDATED, 1, |_, ()| 1),
         });
-        kept.text_bytes += query.len();
-        kept.documents.insert(query.into(), entry.clone());
+        self.kept.insert(query.into(), entry.clone());
         Some(entry)
     }
 
     /// Whether the request with `key` of `kept` passed validation before; counted when it did.
     pub fn was_validated(&self, kept: &Kept, key: &str) -> bool {
-        let validated = kept
-            .validated
-            .lock()
-            .is_ok_and(|validated| validated.contains(key));
+        let validated = kept.validated.get(key).is_some();
         if validated {
             self.validations_skipped.fetch_add(1, Ordering::Relaxed);
         }
@@ -108,12 +104,7 @@ impl ParsedDocuments {
 
     /// Remembers that the request with `key` of `kept` passed validation.
     pub fn validated(&self, kept: &Kept, key: Box<str>) {
-        if let Ok(mut validated) = kept.validated.lock() {
-            if validated.len() >= MAX_VALIDATED {
-                validated.clear();
-            }
-            validated.insert(key);
-        }
+        kept.validated.insert(key, ());
     }
 
     /// Requests executed without the full validation rules since start-up (see `/metrics`).
@@ -123,10 +114,7 @@ impl ParsedDocuments {
 
     /// How many documents are kept.
     pub fn len(&self) -> usize {
-        self.kept
-            .lock()
-            .map(|kept| kept.documents.len())
-            .unwrap_or(0)
+        self.kept.len()
     }
 
     /// Whether no document is kept.
@@ -207,11 +195,12 @@ mod tests {
     #[test]
     fn the_memory_is_bounded() {
         let documents = ParsedDocuments::default();
-        for n in 0..MAX_DOCUMENTS + 10 {
+        for n in 0..10_000 {
             let query = format!("{{ a{n}: sections {{ slug }} }}");
             documents.keep(&query, &parsed(&query));
         }
-        assert!(documents.len() <= MAX_DOCUMENTS);
+        assert!(documents.len() < 10_000);
+        assert!(documents.kept.weight() <= TEXT_BYTES * PARSED_FACTOR);
         assert!(!documents.is_empty());
         let long = format!("{{ sections {{ slug }} }}{}", " ".repeat(MAX_QUERY_BYTES));
         documents.keep(&long, &parsed(&long));

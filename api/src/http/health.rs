@@ -91,6 +91,12 @@ pub async fn metrics(State(state): State<AppState>) -> impl axum::response::Into
             state.documents.validations_skipped(),
         ),
         (
+            "newsdesk_graphql_documents_kept",
+            "gauge",
+            "Parsed GraphQL documents kept, by their text.",
+            state.documents.len() as u64,
+        ),
+        (
             "newsdesk_graphql_article_nodes_resolved_total",
             "counter",
             "Article list nodes rendered by the resolvers (a selection the direct path leaves to them).",

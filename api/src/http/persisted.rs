@@ -4,12 +4,14 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::Arc;
 
 use sha2::Digest;
 
-/// Most queries remembered from clients; the memory is a cache, emptied when full.
-const CAPACITY: usize = 10_000;
+use crate::reads::cache::Bounded;
+
+/// Memory for queries remembered from clients, in bytes of their text and hash.
+const REMEMBERED_BYTES: u64 = 4 * 1024 * 1024;
 
 /// The SHA-256 of a query's text, hex.
 pub fn hash(query: &str) -> String {
@@ -22,10 +24,21 @@ pub fn hash_bytes(bytes: &[u8]) -> String {
 }
 
 /// Registered operations and remembered queries.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct PersistedQueries {
     registered: HashMap<String, String>,
-    remembered: Mutex<HashMap<String, String>>,
+    remembered: Bounded<String, Arc<str>>,
+}
+
+impl Default for PersistedQueries {
+    fn default() -> Self {
+        Self {
+            registered: HashMap::new(),
+            remembered: Bounded::new(REMEMBERED_BYTES, 1024, |hash, query| {
+                (hash.len() + query.len()) as u64 + 64
+            }),
+        }
+    }
 }
 
 impl PersistedQueries {
@@ -50,7 +63,7 @@ impl PersistedQueries {
         }
         Ok(Self {
             registered,
-            remembered: Mutex::new(HashMap::new()),
+            ..Self::default()
         })
     }
 
@@ -64,19 +77,11 @@ impl PersistedQueries {
         if let Some(query) = self.registered.get(hash) {
             return Some(query.clone());
         }
-        self.remembered
-            .lock()
-            .ok()
-            .and_then(|map| map.get(hash).cloned())
+        self.remembered.get(hash).map(|query| query.to_string())
     }
 
     /// Remembers a query a client sent with its hash.
     pub fn remember(&self, hash: String, query: String) {
-        if let Ok(mut map) = self.remembered.lock() {
-            if map.len() >= CAPACITY {
-                map.clear();
-            }
-            map.insert(hash, query);
-        }
+        self.remembered.insert(hash, query.into());
     }
 }

@@ -44,6 +44,8 @@ use entities::enums::ArticleStatus;
 use entities::{article, change};
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect};
 
+use crate::reads::cache::{Bounded, RowId};
+
 /// Marks a response that every anonymous caller may be given (set by handlers, in the
 /// response's extensions).
 #[derive(Debug, Clone, Copy)]
@@ -67,30 +69,32 @@ impl Entry {
     }
 }
 
-#[derive(Default)]
-struct Entries {
-    map: HashMap<Vec<u8>, Arc<Entry>>,
-    bytes: usize,
-    /// Reads kept under the same rules as responses (list totals, list pages, articles by
-    /// slug), by key, each with its approximate size in bytes.
-    reads: HashMap<String, (Arc<dyn Any + Send + Sync>, usize)>,
-    read_bytes: usize,
-}
-
-/// Most kept reads at once.
-const MAX_READS: usize = 10_000;
+/// A read kept under the same rules as responses (a list total, a list page, an article by
+/// slug), with its approximate size in bytes.
+type KeptRead = (Arc<dyn Any + Send + Sync>, u64);
 
 /// Room for list totals when kept reads are off.
 const MIN_READ_BYTES: usize = 1024 * 1024;
 
+/// About what a kept read weighs (a page of 20 articles with their bodies is about 100 KB).
+const TYPICAL_READ: u64 = 16 * 1024;
+
+/// About what a rendered response weighs.
+const TYPICAL_RESPONSE: u64 = 16 * 1024;
+
 /// The cache of one node.
 pub struct ResponseCache {
-    entries: RwLock<Entries>,
+    /// Rendered responses, by request key.
+    responses: Bounded<Vec<u8>, Arc<Entry>>,
+    /// Kept reads, by name.
+    reads: Bounded<String, KeptRead>,
+    /// Held (shared) to store anything under the current epoch, and (exclusively) to move to the
+    /// next: nothing computed before an invalidation is stored after it.
+    storing: RwLock<()>,
     epoch: AtomicU64,
     /// Unix milliseconds from which cached answers may be wrong because of the clock alone;
     /// [`UNKNOWN`] right after an invalidation.
     valid_until: AtomicI64,
-    capacity: usize,
     /// Bytes for kept reads (a page of 20 articles with their bodies is about 100 KB).
     read_capacity: usize,
     hits: AtomicU64,
@@ -105,10 +109,10 @@ pub struct ResponseCache {
     searched: AtomicI64,
     /// The `Cache-Control` and `Vary` of the last shareable response to each request (by the
     /// digest of its key), sent with a 304 that is decided without rendering.
-    validated: RwLock<HashMap<[u8; 32], (HeaderValue, HeaderValue)>>,
+    validated: Bounded<[u8; 32], (HeaderValue, HeaderValue)>,
     not_modified: AtomicU64,
     /// Rows every caller sees alike, shared by this node's requests (see [`SharedRows`]).
-    rows: RwLock<SharedRows>,
+    rows: SharedRows,
     /// Reads being made now, by key, with the epoch they started in: identical reads arriving
     /// in the same epoch wait for that one (a burst right after a publish reads a page once).
     reading: std::sync::Mutex<HashMap<String, (u64, TypeId, Reading)>>,
@@ -125,23 +129,23 @@ type Reading = tokio::sync::watch::Receiver<Option<Arc<dyn Any + Send + Sync>>>;
 /// same rule as list totals: dropped on every change the node learns of, and a row read while a
 /// change came in is not kept. Rows are not about time (nothing in them depends on the clock),
 /// so the clock's horizon does not concern them. Anything that depends on who asks (articles,
-/// which may be drafts) is never kept here.
-#[derive(Default)]
-struct SharedRows {
-    /// One `RowMap<K, V>` per key type `K`.
-    maps: HashMap<TypeId, Box<dyn Any + Send + Sync>, foldhash::fast::RandomState>,
-    len: usize,
+/// which may be drafts) is never kept here. Each row is behind an `Arc`, so that a request can
+/// hold it without copying it; keys are the loader key's type and the row's id.
+type SharedRows = Bounded<(TypeId, i64), (Arc<dyn Any + Send + Sync>, u64)>;
+
+/// Memory for shared rows (some 20,000 rows).
+const SHARED_ROWS_BYTES: u64 = 6 * 1024 * 1024;
+
+/// What a shared row weighs: its value's inline size and the cache's bookkeeping.
+fn row_weight<V>() -> u64 {
+    std::mem::size_of::<V>() as u64 + 96
 }
 
-/// Shared rows of one key type (foldhash: the keys are row ids, looked up on every rendering),
-/// each behind an `Arc` so that a request can hold it without copying it.
-type RowMap<K, V> = HashMap<K, Arc<V>, foldhash::fast::RandomState>;
+/// Memory for the headers remembered for a 304 decided without rendering (some 20,000 requests).
+const VALIDATED_BYTES: u64 = 20_000 * VALIDATED_WEIGHT;
 
-/// Most shared rows kept at once (a few megabytes); when full, the rows start again.
-const MAX_SHARED_ROWS: usize = 20_000;
-
-/// Most requests whose headers are remembered for a 304 decided without rendering.
-const MAX_VALIDATED: usize = 20_000;
+/// What one remembered pair of headers weighs.
+const VALIDATED_WEIGHT: u64 = 160;
 
 /// Where the content stood when a request started; the same request at the same version gets
 /// the same response.
@@ -208,19 +212,26 @@ impl ResponseCache {
     pub fn new(capacity: usize, read_capacity: usize) -> Self {
         Self {
             read_capacity,
-            entries: RwLock::new(Entries::default()),
+            responses: Bounded::new(capacity as u64, TYPICAL_RESPONSE, |key, entry| {
+                entry.size(key) as u64
+            }),
+            reads: Bounded::new(
+                read_capacity.max(MIN_READ_BYTES) as u64,
+                TYPICAL_READ,
+                |_, (_, size)| *size,
+            ),
+            storing: RwLock::new(()),
             epoch: AtomicU64::new(0),
             valid_until: AtomicI64::new(UNKNOWN),
-            capacity,
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
             in_flight: std::sync::Mutex::default(),
             collapsed: AtomicU64::new(0),
             seen: AtomicI64::new(NOTHING_SEEN),
             searched: AtomicI64::new(NOTHING_SEEN),
-            validated: RwLock::default(),
+            validated: Bounded::new(VALIDATED_BYTES, VALIDATED_WEIGHT, |_, _| VALIDATED_WEIGHT),
             not_modified: AtomicU64::new(0),
-            rows: RwLock::default(),
+            rows: Bounded::new(SHARED_ROWS_BYTES, 256, |_, (_, weight)| *weight),
             reading: std::sync::Mutex::default(),
             collapsed_reads: AtomicU64::new(0),
         }
@@ -251,7 +262,7 @@ impl ResponseCache {
     }
 
     fn validated_headers(&self, digest: &[u8; 32]) -> Option<(HeaderValue, HeaderValue)> {
-        self.validated.read().ok()?.get(digest).cloned()
+        self.validated.get(digest)
     }
 
     fn remember_headers(&self, digest: [u8; 32], headers: &HeaderMap) {
@@ -261,32 +272,24 @@ impl ResponseCache {
         ) else {
             return;
         };
-        if let Ok(mut validated) = self.validated.write() {
-            if validated.len() >= MAX_VALIDATED && !validated.contains_key(&digest) {
-                validated.clear();
-            }
-            validated.insert(digest, (control.clone(), vary.clone()));
-        }
+        self.validated
+            .insert(digest, (control.clone(), vary.clone()));
     }
 
     /// Whether the cache is on.
     pub fn enabled(&self) -> bool {
-        self.capacity > 0
+        self.responses.enabled()
     }
 
     /// Drops every entry; responses being computed now will not be stored.
     pub fn invalidate(&self) {
+        let storing = self.storing.write();
         self.epoch.fetch_add(1, Ordering::SeqCst);
         self.valid_until.store(UNKNOWN, Ordering::SeqCst);
-        if let Ok(mut entries) = self.entries.write() {
-            entries.map.clear();
-            entries.bytes = 0;
-            entries.reads.clear();
-            entries.read_bytes = 0;
-        }
-        if let Ok(mut rows) = self.rows.write() {
-            *rows = SharedRows::default();
-        }
+        drop(storing);
+        self.responses.clear();
+        self.reads.clear();
+        self.rows.clear();
         // Reads under way belong to the epoch before; none is joined from now on.
         if let Ok(mut reading) = self.reading.lock() {
             reading.clear();
@@ -304,7 +307,7 @@ impl ResponseCache {
     /// The shared rows of those of `keys` that are kept, as copies.
     pub fn shared_rows<K, V>(&self, keys: &[K]) -> HashMap<K, V>
     where
-        K: Eq + Hash + Copy + Send + Sync + 'static,
+        K: RowId + Eq + Hash + Copy + Send + Sync + 'static,
         V: Clone + Send + Sync + 'static,
     {
         self.shared_row_arcs(keys)
@@ -316,58 +319,39 @@ impl ResponseCache {
     /// The shared rows of those of `keys` that are kept, shared rather than copied.
     pub fn shared_row_arcs<K, V>(&self, keys: &[K]) -> Vec<(K, Arc<V>)>
     where
-        K: Eq + Hash + Copy + Send + Sync + 'static,
+        K: RowId + Eq + Hash + Copy + Send + Sync + 'static,
         V: Send + Sync + 'static,
     {
-        let Ok(rows) = self.rows.read() else {
-            return Vec::new();
-        };
-        let Some(map) = rows
-            .maps
-            .get(&TypeId::of::<K>())
-            .and_then(|map| map.downcast_ref::<RowMap<K, V>>())
-        else {
-            return Vec::new();
-        };
+        let kind = TypeId::of::<K>();
         keys.iter()
-            .filter_map(|key| map.get(key).map(|value| (*key, Arc::clone(value))))
+            .filter_map(|key| {
+                let (row, _) = self.rows.get(&(kind, key.row_id()))?;
+                row.downcast::<V>().ok().map(|row| (*key, row))
+            })
             .collect()
     }
 
     /// Keeps rows read from the database under `epoch`, unless a change came in since.
     pub fn keep_rows<K, V>(&self, epoch: u64, values: &HashMap<K, V>)
     where
-        K: Eq + Hash + Copy + Send + Sync + 'static,
+        K: RowId + Eq + Hash + Copy + Send + Sync + 'static,
         V: Clone + Send + Sync + 'static,
     {
-        if values.is_empty() || values.len() > MAX_SHARED_ROWS {
+        if values.is_empty() {
             return;
         }
-        let Ok(mut rows) = self.rows.write() else {
+        let Ok(_storing) = self.storing.read() else {
             return;
         };
         if self.epoch.load(Ordering::SeqCst) != epoch {
             return;
         }
-        if rows.len + values.len() > MAX_SHARED_ROWS {
-            *rows = SharedRows::default();
+        let kind = TypeId::of::<K>();
+        for (key, value) in values {
+            let row: Arc<dyn Any + Send + Sync> = Arc::new(value.clone());
+            self.rows
+                .insert((kind, key.row_id()), (row, row_weight::<V>()));
         }
-        let Some(map) = rows
-            .maps
-            .entry(TypeId::of::<K>())
-            .or_insert_with(|| Box::new(RowMap::<K, V>::default()))
-            .downcast_mut::<RowMap<K, V>>()
-        else {
-            return;
-        };
-        let before = map.len();
-        map.extend(
-            values
-                .iter()
-                .map(|(key, value)| (*key, Arc::new(value.clone()))),
-        );
-        let added = map.len() - before;
-        rows.len += added;
     }
 
     /// The read named `key`, from the cache or from `compute` (a page of a list, an article by
@@ -414,11 +398,9 @@ impl ResponseCache {
     {
         if self.fresh() {
             let cached = self
-                .entries
-                .read()
-                .ok()
-                .and_then(|entries| entries.reads.get(&key).map(|(value, _)| value.clone()))
-                .and_then(|value| value.downcast::<V>().ok());
+                .reads
+                .get(&key)
+                .and_then(|(value, _)| value.downcast::<V>().ok());
             if let Some(value) = cached {
                 return Ok(value);
             }
@@ -435,22 +417,12 @@ impl ResponseCache {
         }
         let size = key.len() + weight.map_or(0, |weight| weight(&value)) + 64;
         if (!budgeted || size <= self.read_capacity / 16)
-            && let Ok(mut entries) = self.entries.write()
+            && let Ok(_storing) = self.storing.read()
             && self.epoch.load(Ordering::SeqCst) == epoch
             && self.fresh()
         {
-            if entries.reads.len() >= MAX_READS
-                || entries.read_bytes + size > self.read_capacity.max(MIN_READ_BYTES)
-            {
-                // Full: start again rather than track recency on every read.
-                entries.reads.clear();
-                entries.read_bytes = 0;
-            }
             let shared: Arc<dyn Any + Send + Sync> = value.clone();
-            if let Some((_, old)) = entries.reads.insert(key, (shared, size)) {
-                entries.read_bytes = entries.read_bytes.saturating_sub(old);
-            }
-            entries.read_bytes += size;
+            self.reads.insert(key, (shared, size as u64));
         }
         Ok(value)
     }
@@ -520,48 +492,32 @@ impl ResponseCache {
         if !self.fresh() {
             return None;
         }
-        self.entries.read().ok()?.map.get(key).cloned()
+        self.responses.get(key)
     }
 
     fn put(&self, key: Vec<u8>, entry: Entry, epoch: u64) {
         let size = entry.size(&key);
-        if size > self.capacity / 8 {
+        if size > self.responses.capacity() as usize / 8 {
             return;
         }
-        let Ok(mut entries) = self.entries.write() else {
+        let Ok(_storing) = self.storing.read() else {
             return;
         };
         if self.epoch.load(Ordering::SeqCst) != epoch || !self.fresh() {
             return;
         }
-        if entries.bytes + size > self.capacity {
-            // Full: start again rather than track recency on every hit.
-            entries.map.clear();
-            entries.bytes = 0;
-        }
-        entries.bytes += size;
-        if let Some(old) = entries.map.insert(key.clone(), Arc::new(entry)) {
-            entries.bytes = entries.bytes.saturating_sub(old.size(&key));
-        }
+        self.responses.insert(key, Arc::new(entry));
     }
 
     /// The counters.
     pub fn stats(&self) -> CacheStats {
-        let (entries, bytes, reads, read_bytes) = self
-            .entries
-            .read()
-            .map(|entries| {
-                let reads = (entries.reads.len(), entries.read_bytes);
-                (entries.map.len(), entries.bytes, reads.0, reads.1)
-            })
-            .unwrap_or_default();
         CacheStats {
             hits: self.hits.load(Ordering::Relaxed),
             misses: self.misses.load(Ordering::Relaxed),
-            entries,
-            bytes,
-            reads,
-            read_bytes,
+            entries: self.responses.len(),
+            bytes: self.responses.weight() as usize,
+            reads: self.reads.len(),
+            read_bytes: self.reads.weight() as usize,
             invalidations: self.epoch.load(Ordering::Relaxed),
             collapsed: self.collapsed.load(Ordering::Relaxed),
             not_modified: self.not_modified.load(Ordering::Relaxed),
