@@ -558,7 +558,7 @@ fn values_that_size_work_are_bounded(mut server: Server) {
         ("/api/v1/agreements?activeAt=-200000-01-01", "activeAt"),
         ("/api/v1/articles/a%00b", "uri"),
         ("/api/v1/search?q=a%00b", "uri"),
-        ("/api/v1/sync?limit=100000", "first"),
+        ("/api/v1/sync?limit=100000", "limit"),
     ] {
         let (status, body) = server.get(path);
         assert_clear_rest(&status, &body, path, &[field]);

@@ -803,14 +803,14 @@ pub async fn sync(
                     .ok_or_else(|| AppError::bad_input("types", format!("unknown type `{name}`")))
             })
             .collect::<AppResult<Vec<_>>>()?;
-        let page = sync::page(
-            db,
-            &viewer,
-            params.token.as_deref(),
-            &types,
-            params.limit.unwrap_or(100),
-        )
-        .await?;
+        let limit = params.limit.unwrap_or(100);
+        if !(1..=sync::MAX_PAGE).contains(&limit) {
+            return Err(AppError::bad_input(
+                "limit",
+                format!("`limit` must be between 1 and {}", sync::MAX_PAGE),
+            ));
+        }
+        let page = sync::page(db, &viewer, params.token.as_deref(), &types, limit).await?;
         let article_rows: Vec<_> = page
             .items
             .iter()
