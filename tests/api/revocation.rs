@@ -61,6 +61,7 @@ db_test!(async fn a_revoked_credential_stops_working_at_once_on_every_node(app) 
     // A logout ends its own session only.
     let first = login(&app, &author, "a new password for the author").await;
     let second = login(&app, &author, "a new password for the author").await;
+    let second = app.query("mutation($t: String!) { refreshToken(refreshToken: $t) { accessToken refreshToken } }", json!({ "t": second["refreshToken"] })).await["refreshToken"].clone();
     let (first_token, second_token) = (first["accessToken"].as_str().unwrap_or_default(), second["accessToken"].as_str().unwrap_or_default());
     other.query("mutation($t: String!) { logout(refreshToken: $t) }", json!({ "t": first["refreshToken"] })).await;
     assert_eq!(works(nodes, first_token).await, [false, false], "the logged-out session");
@@ -76,7 +77,7 @@ db_test!(async fn a_revoked_credential_stops_working_at_once_on_every_node(app) 
     // Each of these is in the audit log, the command line's too.
     let audit = app.query_as(&admin.token, "{ auditLog(first: 100, entityType: \"User\") { action actor } }", json!({})).await;
     let actions: Vec<&str> = audit["auditLog"].as_array().into_iter().flatten().filter_map(|entry| entry["action"].as_str()).collect();
-    for action in ["updateUser", "setPassword", "logout", "login", "createUser"] {
+    for action in ["updateUser", "setPassword", "logout", "login", "refreshToken", "createUser"] {
         assert!(actions.contains(&action), "{action} is audited: {audit}");
     }
     assert!(audit["auditLog"].as_array().into_iter().flatten().any(|entry| entry["action"] == "setPassword" && entry["actor"] == "cli"), "{audit}");
