@@ -5,12 +5,14 @@ use clap::{CommandFactory, Parser, Subcommand};
 
 use entities::enums::UserRole;
 
-use crate::app::{self, AppState, StartupError};
+use crate::app;
 use crate::auth::users;
 use crate::config::{Config, LogFormat};
 use crate::db::Db;
 use crate::graphql;
-use crate::seed;
+use crate::graphql::engine::Engine;
+use crate::state::{AppState, StartupError};
+use crate::tools::seed;
 
 /// Newsdesk: a headless content API for a university news site.
 #[derive(Debug, Parser)]
@@ -44,7 +46,7 @@ pub enum Command {
         #[arg(long, value_name = "N", conflicts_with = "demo")]
         synthetic: Option<i64>,
         /// The seed of the synthetic data's generator.
-        #[arg(long, default_value_t = crate::synthetic::DEFAULT_SEED, requires = "synthetic")]
+        #[arg(long, default_value_t = crate::tools::synthetic::DEFAULT_SEED, requires = "synthetic")]
         random_seed: u64,
     },
     /// Print the GraphQL schema (SDL) and exit.
@@ -227,8 +229,12 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
     init_logging(&cli.config);
     match command {
         Command::Serve => {
-            let state = AppState::start(cli.config).await?;
-            app::serve(state).await
+            let engine = Engine::new(&cli.config).map_err(StartupError::Config)?;
+            let db = Db::connect(&cli.config).await?;
+            db.migrate().await?;
+            seed::demo_on_first_start(&cli.config, &db).await?;
+            let state = AppState::start_on(cli.config, db).await?;
+            app::serve(state, std::sync::Arc::new(engine)).await
         }
         Command::Migrate => {
             let db = Db::connect(&cli.config).await?;
@@ -244,7 +250,7 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
             let db = Db::connect(&cli.config).await?;
             db.migrate().await?;
             let started = std::time::Instant::now();
-            let counts = crate::synthetic::load(&db.conn, articles, random_seed).await?;
+            let counts = crate::tools::synthetic::load(&db.conn, articles, random_seed).await?;
             tracing::info!(
                 seconds = started.elapsed().as_secs_f64(),
                 "synthetic content loaded: {counts}"
@@ -269,11 +275,11 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
             through_database,
         } => {
             let folder = cli.config.data_dir.join("bench-search-index");
-            let mut report =
-                crate::bench::run(&folder, articles, runs).map_err(StartupError::Command)?;
+            let mut report = crate::tools::bench_search::run(&folder, articles, runs)
+                .map_err(StartupError::Command)?;
             if through_database {
                 let scratch = cli.config.data_dir.join("bench-search-db");
-                let through = crate::bench::run_through_database(&scratch, articles)
+                let through = crate::tools::bench_search::run_through_database(&scratch, articles)
                     .await
                     .map_err(StartupError::Command)?;
                 report.push_str(&through);

@@ -6,7 +6,6 @@ pub mod cascade;
 pub mod catalog;
 pub mod journal;
 pub mod permissions;
-pub mod validate;
 
 use sea_orm::{DbErr, SqlErr};
 

@@ -2,10 +2,13 @@
 //! limits that keep abusive documents out.
 
 mod catalog_mutation;
+pub mod documents;
+pub mod engine;
 mod extension;
 pub mod live_rules;
 pub mod loaders;
 mod mutation;
+pub mod persisted;
 mod prefetch;
 mod query;
 pub mod render;
@@ -30,12 +33,12 @@ pub use mutation::Mutation;
 pub use query::Query;
 pub use subscription::Subscription;
 
-use crate::app::AppState;
 use crate::config::GraphqlLimits;
 use crate::content::Viewer;
 use crate::error::{AppError, GraphqlResultExt};
 use crate::http::response_cache::ResponseCache;
 use crate::pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageArgs};
+use crate::state::AppState;
 
 /// The Newsdesk schema.
 pub type NewsdeskSchema = Schema<Query, Mutation, Subscription>;
@@ -113,6 +116,8 @@ pub struct RequestContext {
     keeps_rows: bool,
     /// The node's cache of reads, when this request may use it (a query; see [`Self::new`]).
     kept: Option<Arc<ResponseCache>>,
+    /// Where to count how article nodes were rendered (the engine's).
+    pub rendering: Arc<render::RenderStats>,
 }
 
 impl RequestContext {
@@ -141,6 +146,7 @@ impl RequestContext {
             keeps_rows: true,
             writes_nodes: false,
             kept: shared,
+            rendering: Arc::default(),
         }
     }
 

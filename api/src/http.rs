@@ -1,8 +1,6 @@
-//! HTTP handlers: GraphQL over HTTP and the health probes.
+//! The HTTP edge: GraphQL over HTTP and websocket, the response cache, the health probes.
 
-pub mod documents;
 pub mod graphql;
 pub mod health;
 pub mod live;
-pub mod persisted;
 pub mod response_cache;

@@ -6,7 +6,6 @@
 
 pub mod app;
 pub mod auth;
-pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod content;
@@ -15,11 +14,13 @@ pub mod editorial;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod identity;
 pub mod ids;
 pub mod pagination;
 pub mod reads;
 pub mod rest;
 pub mod search;
-pub mod seed;
-pub mod synthetic;
+pub mod state;
+pub mod tools;
+pub mod validate;
 pub mod webhooks;

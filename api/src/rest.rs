@@ -8,7 +8,7 @@ use axum::Router;
 use axum::routing::get;
 use utoipa::OpenApi;
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 pub use handlers::ApiDoc;
 

@@ -9,5 +9,5 @@ db_test!(async fn migrations_are_idempotent(app) {
         app.state.db.migrate().await.unwrap_or_else(|error| panic!("migrating again failed: {error}"));
     }
     assert_eq!(app.state.db.pending_migrations().await.ok(), Some(0));
-    assert!(newsdesk::seed::demo_present(app.db()).await.unwrap_or(false), "content survives");
+    assert!(newsdesk::tools::seed::demo_present(app.db()).await.unwrap_or(false), "content survives");
 });

@@ -63,7 +63,7 @@ fn list_query(node: &str) -> String {
 }
 
 fn counts(app: &TestApp) -> (u64, u64) {
-    let stats = &app.state.rendering;
+    let stats = &app.engine.rendering;
     (stats.direct(), stats.by_resolvers())
 }
 

@@ -463,7 +463,7 @@ db_test!(async fn a_flood_of_one_off_queries_leaves_an_answer_read_often_in_the_
     // Four hundred queries, each once, whose answers (about 9 KB each) weigh three times the
     // cache.
     for n in 0..400 {
-        let query = format!("{{ a{n}: article(slug: \"{}\") {{ bodyHtml bodyText jsonLd }} }}", newsdesk::seed::DEMO_ARTICLE_SLUG);
+        let query = format!("{{ a{n}: article(slug: \"{}\") {{ bodyHtml bodyText jsonLd }} }}", newsdesk::tools::seed::DEMO_ARTICLE_SLUG);
         assert_eq!(get(&app, &query, None, None).await.status, StatusCode::OK);
     }
     assert!(metric(&app, "newsdesk_response_cache_bytes").await <= 1024 * 1024, "the cache keeps within its size");

@@ -21,7 +21,7 @@ async fn serve(app: &TestApp) -> u16 {
         .local_addr()
         .map(|addr| addr.port())
         .unwrap_or_default();
-    let router = newsdesk::app::router(app.state.clone());
+    let router = newsdesk::app::router(app.state.clone(), app.engine.clone());
     tokio::spawn(async move {
         let _ = axum::serve(listener, router).await;
     });

@@ -1,7 +1,7 @@
 //! `newsdesk seed --synthetic N`: deterministic generated content that the API serves.
 
 use entities::{article, institution};
-use newsdesk::synthetic::{self, DEFAULT_SEED};
+use newsdesk::tools::synthetic::{self, DEFAULT_SEED};
 use newsdesk_tests::{Backend, TestApp, db_test};
 use sea_orm::{DatabaseConnection, EntityTrait, QueryOrder};
 use serde_json::json;

@@ -133,7 +133,7 @@ db_test!(async fn a_request_validated_before_is_answered_as_on_first_sight(app) 
         let body = json!({ "query": query, "variables": variables }).to_string();
         app.send(post(Some("application/json"), GQL_RESPONSE, body)).await
     }
-    let skipped = |app: &TestApp| app.state.documents.validations_skipped();
+    let skipped = |app: &TestApp| app.engine.documents.validations_skipped();
 
     let first = send(&app, json!({ "first": 1 })).await;
     assert_eq!(first.status, StatusCode::OK);

@@ -15,8 +15,10 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use clap::Parser;
 use http_body_util::BodyExt;
-use newsdesk::app::{AppState, router};
+use newsdesk::app::router;
 use newsdesk::cli::Cli;
+use newsdesk::graphql::engine::Engine;
+use newsdesk::state::AppState;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::{Value, json};
 
@@ -92,6 +94,8 @@ pub struct TestApp {
     pub backend: Backend,
     /// The state, as production builds it.
     pub state: AppState,
+    /// The GraphQL engine, as production builds it.
+    pub engine: std::sync::Arc<Engine>,
     router: Router,
     cleanup: Cleanup,
     args: Vec<String>,
@@ -217,13 +221,17 @@ impl TestApp {
             .copied();
         let cli = Cli::try_parse_from(argv)
             .unwrap_or_else(|error| panic!("bad test configuration: {error}"));
+        let engine = std::sync::Arc::new(
+            Engine::new(&cli.config).unwrap_or_else(|error| panic!("bad engine: {error}")),
+        );
         let state = AppState::start(cli.config)
             .await
             .unwrap_or_else(|error| panic!("app did not start: {error}"));
-        let router = router(state.clone());
+        let router = router(state.clone(), engine.clone());
         Self {
             backend,
             state,
+            engine,
             router,
             cleanup,
             args: args.iter().map(|arg| (*arg).to_owned()).collect(),
@@ -249,7 +257,7 @@ impl TestApp {
 
     /// Loads the demo content with the production seeder.
     pub async fn seed_demo(&self) {
-        newsdesk::seed::demo(self.db())
+        newsdesk::tools::seed::demo(self.db())
             .await
             .unwrap_or_else(|error| panic!("seeding failed: {error}"));
     }

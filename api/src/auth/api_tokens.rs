@@ -11,18 +11,13 @@ use sea_orm::{
     QueryOrder, Set,
 };
 
-use super::{Identity, random_token, token_hash};
+use super::{random_token, token_hash};
 use crate::editorial::journal::{self, Change};
 use crate::error::{AppError, AppResult};
+use crate::identity::{Identity, SCOPES};
 
 /// Every token starts with this, so it can be told from a JWT (and found by secret scanners).
 pub const PREFIX: &str = "nd_";
-/// Reading published content, as the public does.
-pub const READ_SCOPE: &str = "content:read";
-/// Mirroring unpublished content too (`sync(includeDrafts: true)`).
-pub const DRAFTS_SCOPE: &str = "content:drafts";
-/// The scopes a token may have.
-pub const SCOPES: [&str; 2] = [READ_SCOPE, DRAFTS_SCOPE];
 
 /// Creates a token as `admin`; the plain token is returned once and never stored.
 pub async fn create(
@@ -41,7 +36,7 @@ pub async fn create(
     if scopes.is_empty() {
         return Err(AppError::bad_input("scopes", "give at least one scope"));
     }
-    crate::editorial::validate::at_most("scopes", &scopes, SCOPES.len())?;
+    crate::validate::at_most("scopes", &scopes, SCOPES.len())?;
     if let Some(unknown) = scopes
         .iter()
         .find(|scope| !SCOPES.contains(&scope.as_str()))

@@ -9,9 +9,10 @@ use entities::{change, refresh_token, user};
 use sea_orm::sea_query::{Expr, Func, Query, QueryStatementBuilder};
 use sea_orm::{ColumnTrait, ConnectionTrait};
 
+use super::api_tokens;
 use super::tokens::Keys;
-use super::{Identity, api_tokens};
 use crate::error::{AppError, AppResult};
+use crate::identity::Identity;
 
 /// What a checked credential is.
 #[derive(Debug, Clone)]

@@ -12,9 +12,10 @@ use sea_orm::{
 };
 
 use super::tokens::{AccessFor, Keys};
-use super::{Identity, login_limit, passwords, random_token, token_hash};
+use super::{login_limit, passwords, random_token, token_hash};
 use crate::editorial::journal::{self, Change};
 use crate::error::{AppError, AppResult};
+use crate::identity::Identity;
 
 /// What a successful login or refresh returns.
 #[derive(Debug, Clone)]

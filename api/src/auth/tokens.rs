@@ -8,9 +8,9 @@ use entities::enums::UserRole;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
-use super::Identity;
 use crate::config::{Config, Secret};
 use crate::error::{AppError, AppResult};
+use crate::identity::Identity;
 
 /// The issuer of every token.
 pub const ISSUER: &str = "newsdesk";

@@ -13,9 +13,10 @@ use sea_orm::{
     Set,
 };
 
-use super::{Identity, passwords};
+use super::passwords;
 use crate::editorial::journal::{self, Change};
 use crate::error::{AppError, AppResult};
+use crate::identity::Identity;
 
 /// Who runs a user command: an admin over the API, or the command line.
 #[derive(Debug, Clone, Copy)]

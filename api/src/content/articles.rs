@@ -166,11 +166,11 @@ async fn select<C: ConnectionTrait>(
         select = select.filter(article::Column::Id.is_in(ids.iter().copied()));
     }
     if let Some(from) = filter.published_from {
-        let from = crate::editorial::validate::instant("filter.publishedFrom", from)?;
+        let from = crate::validate::instant("filter.publishedFrom", from)?;
         select = select.filter(article::Column::PublishedAt.gte(from));
     }
     if let Some(before) = filter.published_before {
-        let before = crate::editorial::validate::instant("filter.publishedBefore", before)?;
+        let before = crate::validate::instant("filter.publishedBefore", before)?;
         select = select.filter(article::Column::PublishedAt.lt(before));
     }
     Ok(select)

@@ -5,7 +5,7 @@ use entities::article;
 use entities::enums::{ArticleStatus, UserRole};
 use sea_orm::{ColumnTrait, Condition};
 
-use crate::auth::Identity;
+use crate::identity::Identity;
 
 /// Which articles a caller sees (see [`Viewer::article_condition`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

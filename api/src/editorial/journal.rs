@@ -12,8 +12,8 @@ use entities::enums::ChangeOp;
 use entities::{article, audit_entry, change};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseBackend, EntityTrait, Set};
 
-use crate::auth::Identity;
 use crate::error::AppResult;
+use crate::identity::Identity;
 
 /// The advisory lock key that serialises change-log appends ("news" in ASCII).
 const CHANGE_LOG_LOCK: i64 = 0x6e65_7773;

@@ -5,9 +5,9 @@
 use entities::article;
 use entities::enums::{ArticleStatus, UserRole};
 
-use crate::auth::Identity;
 use crate::content::Viewer;
 use crate::error::{AppError, AppResult};
+use crate::identity::Identity;
 
 /// The caller, who must be logged in.
 pub fn signed_in(viewer: &Viewer) -> AppResult<&Identity> {

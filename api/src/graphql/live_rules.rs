@@ -18,10 +18,9 @@ use async_graphql::futures_util::stream::{self, BoxStream, StreamExt};
 use async_graphql::parser::types::{ExecutableDocument, OperationType};
 use async_graphql::{Request, Response, ServerError, ServerResult, ValidationResult, Variables};
 
-use super::RequestContext;
 use super::extension::{document_error_code, too_many_aliases, with_code};
+use super::persisted::PersistedQueries;
 use crate::error::ErrorCode;
-use crate::http::live::Slot;
 
 /// Installs the rules with the alias limit.
 pub struct LiveRules {
@@ -41,21 +40,27 @@ struct LiveRulesExtension {
     max_aliases: usize,
 }
 
-/// What a connection holds: its slot among the client's connections, whether it is anonymous,
-/// and its subscriptions (counted, at most `max`).
+/// What a connection holds: its place among its client's connections (given back when the
+/// connection ends), the registered operations it is limited to (an anonymous connection in
+/// allow-list mode), and its subscriptions (counted, at most `max`).
 pub struct LiveConnection {
-    _slot: Slot,
-    anonymous: bool,
+    _place: Box<dyn std::any::Any + Send + Sync>,
+    registered_only: Option<Arc<PersistedQueries>>,
     subscriptions: Arc<AtomicUsize>,
     max: usize,
 }
 
 impl LiveConnection {
-    /// The connection of a caller, anonymous or not, allowed `max` subscriptions at once.
-    pub fn new(slot: Slot, anonymous: bool, max: usize) -> Self {
+    /// A connection holding `place`, allowed `max` subscriptions at once, and only the
+    /// operations of `registered_only` when given.
+    pub fn new(
+        place: impl std::any::Any + Send + Sync,
+        registered_only: Option<Arc<PersistedQueries>>,
+        max: usize,
+    ) -> Self {
         Self {
-            _slot: slot,
-            anonymous,
+            _place: Box::new(place),
+            registered_only,
             subscriptions: Arc::default(),
             max,
         }
@@ -89,21 +94,16 @@ impl Extension for LiveRulesExtension {
                 "the request contains a NUL character (U+0000), which no field accepts",
             ));
         }
-        let anonymous = ctx
+        let registered_only = ctx
             .data_opt::<LiveConnection>()
-            .is_none_or(|connection| connection.anonymous);
-        if let Some(context) = ctx.data_opt::<RequestContext>() {
-            let app = &context.app;
-            let registered = || {
-                app.persisted
-                    .is_registered(&crate::http::persisted::hash(&request.query))
-            };
-            if anonymous && app.config.persisted_queries_only && !registered() {
-                return Err(refused(
-                    ErrorCode::PersistedQueryNotAllowed,
-                    "this server runs only registered operations for anonymous clients",
-                ));
-            }
+            .and_then(|connection| connection.registered_only.as_ref());
+        if let Some(registered) = registered_only
+            && !registered.is_registered(&super::persisted::hash(&request.query))
+        {
+            return Err(refused(
+                ErrorCode::PersistedQueryNotAllowed,
+                "this server runs only registered operations for anonymous clients",
+            ));
         }
         next.run(ctx, request).await
     }

@@ -88,11 +88,11 @@ impl OutputType for ArticleNode<'_> {
             && request.writes_nodes
             && let Some(json) = render(ctx, request, &self.0.0)
         {
-            request.app.rendering.direct.fetch_add(1, Ordering::Relaxed);
+            request.rendering.direct.fetch_add(1, Ordering::Relaxed);
             return Ok(Value::Binary(json.into()));
         }
         if let Some(request) = request {
-            let stats = &request.app.rendering;
+            let stats = &request.rendering;
             stats.by_resolvers.fetch_add(1, Ordering::Relaxed);
         }
         <Article as OutputType>::resolve(self.0, ctx, field).await
@@ -121,7 +121,7 @@ impl OutputType for ArticleEdgeView<'_> {
             && request.writes_nodes
             && let Some((json, nodes)) = render_edge(ctx, request, self.0)
         {
-            let stats = &request.app.rendering;
+            let stats = &request.rendering;
             stats.direct.fetch_add(nodes, Ordering::Relaxed);
             return Ok(Value::Binary(json.into()));
         }

@@ -13,11 +13,11 @@ use tokio::sync::broadcast;
 
 use super::request;
 use super::types::{Article, Locale, SyncItem, SyncType};
-use crate::auth::Identity;
 use crate::content::live::LiveChange;
 use crate::content::sync::{self, SyncItem as DomainItem};
 use crate::content::{Viewer, articles, sections};
 use crate::error::GraphqlResultExt;
+use crate::identity::Identity;
 use crate::ids::{self, Kind};
 
 /// Every subscription root field.

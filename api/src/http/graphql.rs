@@ -20,16 +20,17 @@ use std::sync::atomic::AtomicBool;
 use axum::Extension;
 use axum::extract::ConnectInfo;
 
-use crate::app::AppState;
-use crate::auth::Identity;
 use crate::auth::credentials::{self, Authenticated, Credential};
 use crate::content::Viewer;
 use crate::error::AppError;
 use crate::error::ErrorCode;
+use crate::graphql::engine::Engine;
+use crate::graphql::persisted;
 use crate::graphql::render::write_response;
 use crate::graphql::{RequestContext, document_error_code, too_many_aliases, with_code};
-use crate::http::persisted;
 use crate::http::response_cache::Shareable;
+use crate::identity::Identity;
+use crate::state::AppState;
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 const APPLICATION_JSON: &str = "application/json";
@@ -152,6 +153,7 @@ fn persisted_hash(request: &async_graphql::Request) -> Option<String> {
 /// remembers nothing from anonymous callers in allow-list mode.
 fn resolve_persisted(
     state: &AppState,
+    engine: &Engine,
     caller: &Caller,
     request: &mut async_graphql::Request,
     media: Media,
@@ -159,7 +161,7 @@ fn resolve_persisted(
     let allow_list = state.config.persisted_queries_only && caller.identity.is_none();
     if let Some(hash) = persisted_hash(request) {
         if request.query.trim().is_empty() {
-            match state.persisted.get(&hash) {
+            match engine.persisted.get(&hash) {
                 Some(query) => request.query = query,
                 None => {
                     return Some(request_error(
@@ -176,7 +178,7 @@ fn resolve_persisted(
                 "the sha256Hash does not match the query",
             ));
         } else if !allow_list {
-            state.persisted.remember(hash, request.query.clone());
+            engine.persisted.remember(hash, request.query.clone());
         }
     }
     None
@@ -335,12 +337,13 @@ pub(crate) async fn caller(
 
 async fn run(
     state: &AppState,
+    engine: &Engine,
     caller: &Caller,
     mut request: async_graphql::Request,
     is_get: bool,
     media: Media,
 ) -> Outcome {
-    if let Some(refused) = resolve_persisted(state, caller, &mut request, media) {
+    if let Some(refused) = resolve_persisted(state, engine, caller, &mut request, media) {
         return Outcome::Refused(refused);
     }
     if request.query.trim().is_empty() {
@@ -360,19 +363,19 @@ async fn run(
     let operation_name = request.operation_name.clone();
     let allow_list = state.config.persisted_queries_only && caller.identity.is_none();
     let registered = allow_list
-        && state
+        && engine
             .persisted
             .is_registered(&persisted::hash(&request.query));
     // A query this node has parsed before is copied, not parsed again; one it has validated
     // with the same operation and variables is not validated again.
-    let kept = match state.documents.get(&request.query) {
+    let kept = match engine.documents.get(&request.query) {
         Some(kept) => {
             request.set_parsed_query(kept.document());
             Some(kept)
         }
         None => match async_graphql::parser::parse_query(&request.query) {
             Ok(document) => {
-                let kept = state.documents.keep(&request.query, &document);
+                let kept = engine.documents.keep(&request.query, &document);
                 request.set_parsed_query(document);
                 kept
             }
@@ -380,8 +383,8 @@ async fn run(
         },
     };
     let validation = kept.and_then(|kept| {
-        let key = crate::http::documents::request_key(&request)?;
-        let validated = state.documents.was_validated(&kept, &key);
+        let key = crate::graphql::documents::request_key(&request)?;
+        let validated = engine.documents.was_validated(&kept, &key);
         Some((kept, key, validated))
     });
     let document = match request.parsed_query() {
@@ -454,6 +457,7 @@ async fn run(
         shared_rows,
     );
     let mut context = context;
+    context.rendering = engine.rendering.clone();
     context.preferred_locale = caller.locale;
     context.writes_nodes = writes_nodes;
     let request = request.data(context);
@@ -465,8 +469,8 @@ async fn run(
         _ => None,
     };
     let schema = match &validation {
-        Some((_, _, true)) => &state.validated_schema,
-        _ => &state.schema,
+        Some((_, _, true)) => &engine.validated_schema,
+        _ => &engine.schema,
     };
     let mut response = schema.execute(request).await;
     drop(permit);
@@ -474,7 +478,7 @@ async fn run(
     if let Some((kept, key, false)) = validation
         && response.data != async_graphql::Value::Null
     {
-        state.documents.validated(&kept, key);
+        engine.documents.validated(&kept, key);
     }
     if operation_type == OperationType::Mutation {
         // The writer's own node shows a change at once; mutations that change no content
@@ -618,6 +622,7 @@ fn respond(outcome: Outcome, media: Media, caching: &Caching) -> Response {
 /// `GET /graphql`: GraphiQL for a browser, otherwise a query from the URL parameters.
 pub async fn get(
     State(state): State<AppState>,
+    Extension(engine): Extension<Arc<Engine>>,
     peer: Peer,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
@@ -655,7 +660,7 @@ pub async fn get(
     };
     let caching = Caching::new(true, Some(&caller), &headers);
     respond(
-        run(&state, &caller, request, true, media).await,
+        run(&state, &engine, &caller, request, true, media).await,
         media,
         &caching,
     )
@@ -664,6 +669,7 @@ pub async fn get(
 /// `POST /graphql`: a JSON body with `query`, `operationName`, `variables`, `extensions`.
 pub async fn post(
     State(state): State<AppState>,
+    Extension(engine): Extension<Arc<Engine>>,
     peer: Peer,
     headers: HeaderMap,
     body: Body,
@@ -720,11 +726,11 @@ pub async fn post(
     };
     let is_batch = bytes.iter().find(|byte| !byte.is_ascii_whitespace()) == Some(&b'[');
     if is_batch {
-        return post_batch(&state, &caller, &bytes, media).await;
+        return post_batch(&state, &engine, &caller, &bytes, media).await;
     }
     match serde_json::from_slice::<async_graphql::Request>(&bytes) {
         Ok(request) => respond(
-            run(&state, &caller, request, false, media).await,
+            run(&state, &engine, &caller, request, false, media).await,
             media,
             &Caching::new(false, Some(&caller), &headers),
         ),
@@ -736,7 +742,13 @@ pub async fn post(
     }
 }
 
-async fn post_batch(state: &AppState, caller: &Caller, bytes: &[u8], media: Media) -> Response {
+async fn post_batch(
+    state: &AppState,
+    engine: &Engine,
+    caller: &Caller,
+    bytes: &[u8],
+    media: Media,
+) -> Response {
     let limits = &state.config.graphql;
     if !limits.batch {
         return request_error(
@@ -764,7 +776,7 @@ async fn post_batch(state: &AppState, caller: &Caller, bytes: &[u8], media: Medi
     }
     let mut bodies = Vec::with_capacity(requests.len());
     for request in requests {
-        let value = match run(state, caller, request, false, media).await {
+        let value = match run(state, engine, caller, request, false, media).await {
             Outcome::Executed(response, _) => write_response(&response),
             Outcome::DocumentRefused(errors) => json!({ "errors": errors }).to_string().into(),
             Outcome::Refused(_) => {

@@ -1,15 +1,21 @@
 //! `/healthz` (the process is alive) and `/readyz` (the database answers and is migrated).
 
-use axum::Json;
+use std::sync::Arc;
+
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::{Extension, Json};
 use serde_json::{Value, json};
 
-use crate::app::AppState;
+use crate::graphql::engine::Engine;
+use crate::state::AppState;
 
 /// Counters in the Prometheus text format: SQL statements run, the response cache's hits,
 /// misses, size and invalidations, and how article nodes were rendered.
-pub async fn metrics(State(state): State<AppState>) -> impl axum::response::IntoResponse {
+pub async fn metrics(
+    State(state): State<AppState>,
+    Extension(engine): Extension<Arc<Engine>>,
+) -> impl axum::response::IntoResponse {
     let cache = state.cache.stats();
     let lines = [
         (
@@ -82,25 +88,25 @@ pub async fn metrics(State(state): State<AppState>) -> impl axum::response::Into
             "newsdesk_graphql_article_nodes_direct_total",
             "counter",
             "Article list nodes rendered straight from the prefetched rows.",
-            state.rendering.direct(),
+            engine.rendering.direct(),
         ),
         (
             "newsdesk_graphql_validations_skipped_total",
             "counter",
             "Queries executed without the full validation rules: the same document, operation and variables passed them before.",
-            state.documents.validations_skipped(),
+            engine.documents.validations_skipped(),
         ),
         (
             "newsdesk_graphql_documents_kept",
             "gauge",
             "Parsed GraphQL documents kept, by their text.",
-            state.documents.len() as u64,
+            engine.documents.len() as u64,
         ),
         (
             "newsdesk_graphql_article_nodes_resolved_total",
             "counter",
             "Article list nodes rendered by the resolvers (a selection the direct path leaves to them).",
-            state.rendering.by_resolvers(),
+            engine.rendering.by_resolvers(),
         ),
     ];
     let mut text = String::new();

@@ -10,6 +10,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use axum::Extension;
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -18,11 +19,12 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::sync::watch;
 
 use super::graphql::{Media, Peer, caller, client_address};
-use crate::app::AppState;
 use crate::auth::credentials::{self, Credential};
 use crate::content::Viewer;
 use crate::graphql::RequestContext;
+use crate::graphql::engine::Engine;
 use crate::graphql::live_rules::LiveConnection;
+use crate::state::AppState;
 
 /// Most subscriptions one connection may hold at once.
 pub const MAX_SUBSCRIPTIONS: usize = 100;
@@ -83,6 +85,8 @@ impl Drop for Slot {
 /// `GET /graphql/ws`.
 pub async fn websocket(
     State(state): State<AppState>,
+    Extension(engine): Extension<Arc<Engine>>,
+    Extension(sockets): Extension<Arc<Connections>>,
     peer: Peer,
     headers: HeaderMap,
     protocol: async_graphql_axum::GraphQLProtocol,
@@ -90,7 +94,7 @@ pub async fn websocket(
 ) -> Response {
     let client = client_address(&state, &headers, peer);
     let max = state.config.ws_max_connections_per_client;
-    let Some(slot) = state.live.open(&client, max) else {
+    let Some(slot) = sockets.open(&client, max) else {
         let body = serde_json::json!({ "errors": [{
             "message": format!("this client address holds {max} websocket connections already"),
             "extensions": { "code": "RATE_LIMITED" },
@@ -104,12 +108,13 @@ pub async fn websocket(
     };
     upgrade
         .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |socket| serve(state, socket, protocol, slot))
+        .on_upgrade(move |socket| serve(state, engine, socket, protocol, slot))
 }
 
 /// Serves one connection until the client leaves or its credentials stop working.
 async fn serve(
     state: AppState,
+    engine: Arc<Engine>,
     socket: WebSocket,
     protocol: async_graphql_axum::GraphQLProtocol,
     slot: Slot,
@@ -130,7 +135,7 @@ async fn serve(
         outgoing.send(message).await.map_err(|_| ())?;
         Ok::<_, ()>(outgoing)
     });
-    let schema = state.live_schema.clone();
+    let schema = engine.live_schema.clone();
     let init_state = state.clone();
     let graphql = async_graphql_axum::GraphQLWebSocket::new_with_pair(
         Box::pin(outgoing),
@@ -138,7 +143,7 @@ async fn serve(
         schema,
         protocol,
     )
-    .on_connection_init(move |payload| connection_init(init_state, slot, close, payload))
+    .on_connection_init(move |payload| connection_init(init_state, engine, slot, close, payload))
     .serve();
     let forward = async {
         while let Some(message) = queued.recv().await {
@@ -164,6 +169,7 @@ async fn serve(
 /// up the connection's context; a connection with credentials is watched until they stop working.
 async fn connection_init(
     state: AppState,
+    engine: Arc<Engine>,
     slot: Slot,
     close: watch::Sender<Option<&'static str>>,
     payload: serde_json::Value,
@@ -196,9 +202,11 @@ async fn connection_init(
     .uncached();
     let mut data = async_graphql::Data::default();
     data.insert(context);
+    let registered_only = (caller.identity.is_none() && state.config.persisted_queries_only)
+        .then(|| engine.persisted.clone());
     data.insert(LiveConnection::new(
         slot,
-        caller.identity.is_none(),
+        registered_only,
         MAX_SUBSCRIPTIONS,
     ));
     Ok(data)

@@ -11,7 +11,6 @@ use serde_json::{Value, json};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use super::views::{self, AgreementView, ArticleView, InstitutionView, PersonView, SectionView};
-use crate::app::AppState;
 use crate::content::agreements::{self, AgreementFilter};
 use crate::content::articles::{self, ArticleFilter, ArticleOrder};
 use crate::content::institutions::{self, InstitutionFilter};
@@ -19,11 +18,12 @@ use crate::content::sync::{self, SyncEntity, SyncItem, SyncType};
 use crate::content::{Viewer, people, sections};
 use crate::error::{AppError, AppResult};
 use crate::graphql::loaders::Loaders;
+use crate::graphql::persisted::hash_bytes;
 use crate::http::graphql::authenticate;
-use crate::http::persisted::hash_bytes;
 use crate::http::response_cache::{ResponseCache, Shareable};
 use crate::ids::{self, Kind};
 use crate::pagination::{Page, PageArgs};
+use crate::state::AppState;
 
 /// The OpenAPI document of `/api/v1`.
 #[derive(OpenApi)]
@@ -667,7 +667,7 @@ pub async fn list_agreements(
         let db = &state.db.conn;
         if params
             .active_at
-            .is_some_and(|day| !crate::editorial::validate::date_in_range(&day))
+            .is_some_and(|day| !crate::validate::date_in_range(&day))
         {
             return Err(AppError::bad_input(
                 "activeAt",

@@ -12,8 +12,9 @@ use sea_orm::{
 
 use super::{ENTITY_TYPES, PENDING, address, now};
 use crate::content::Viewer;
-use crate::editorial::{journal, permissions, validate};
+use crate::editorial::{journal, permissions};
 use crate::error::{AppError, AppResult};
+use crate::validate;
 
 /// What an admin asks for when registering an endpoint.
 #[derive(Debug, Clone)]

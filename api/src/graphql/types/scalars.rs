@@ -17,7 +17,7 @@ impl ScalarType for Date {
         match &value {
             Value::String(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d")
                 .ok()
-                .filter(crate::editorial::validate::date_in_range)
+                .filter(crate::validate::date_in_range)
                 .map(Date)
                 .ok_or_else(|| {
                     InputValueError::custom(format!(

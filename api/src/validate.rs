@@ -1,4 +1,5 @@
-//! Input rules shared by every mutation; each failure names the input field.
+//! Input rules shared by every command and every read that takes a client's value: texts, slugs,
+//! URLs, sizes, dates, list lengths. Each failure names the input field.
 
 use crate::error::{AppError, AppResult};
 

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::search::{self, SearchIndex, SearchKind};
-use crate::synthetic::{Rng, sentence};
+use crate::tools::synthetic::{Rng, sentence};
 
 /// The `n`th generated article: every third is Chinese.
 fn article(rng: &mut Rng, n: i64) -> (SearchKind, i64, String, String) {
@@ -50,7 +50,7 @@ fn percentile(sorted: &[Duration], fraction: f64) -> Duration {
 pub fn run(folder: &Path, articles: i64, runs: usize) -> Result<String, String> {
     let _ = std::fs::remove_dir_all(folder);
     let (index, _) = SearchIndex::open(folder).map_err(|error| error.to_string())?;
-    let mut rng = Rng(crate::synthetic::DEFAULT_SEED);
+    let mut rng = Rng(crate::tools::synthetic::DEFAULT_SEED);
     let started = Instant::now();
     let count = search::add_all(&index, (1..=articles).map(|n| article(&mut rng, n)))
         .map_err(|error| error.to_string())?;
@@ -134,7 +134,7 @@ pub async fn run_through_database(folder: &Path, articles: i64) -> Result<String
     .insert(&db)
     .await
     .map_err(|error| error.to_string())?;
-    let mut rng = Rng(crate::synthetic::DEFAULT_SEED);
+    let mut rng = Rng(crate::tools::synthetic::DEFAULT_SEED);
     let started = Instant::now();
     let mut batch = Vec::with_capacity(500);
     for n in 1..=articles {

@@ -17,6 +17,25 @@ use sea_orm::{
     PaginatorTrait, QueryFilter, QuerySelect, Set,
 };
 
+/// Loads the demo content into an empty database on a server's first start, as configured
+/// (`--seed-demo`: on SQLite only by default).
+pub async fn demo_on_first_start(
+    config: &crate::config::Config,
+    db: &crate::db::Db,
+) -> Result<(), DbErr> {
+    use crate::config::SeedDemo;
+    let wanted = match config.seed_demo {
+        SeedDemo::Auto => config.is_sqlite(),
+        SeedDemo::Always => true,
+        SeedDemo::Never => false,
+    };
+    if wanted && is_empty(&db.conn).await? {
+        demo(&db.conn).await?;
+        tracing::info!("empty database: loaded the demo content");
+    }
+    Ok(())
+}
+
 /// The slug of the demo article.
 pub const DEMO_ARTICLE_SLUG: &str = "szpu-gxmpc-pairing-assistance-agreement-2024";
 

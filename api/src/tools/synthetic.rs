@@ -381,7 +381,7 @@ const TAGS: &[(&str, &str)] = &[
 /// Loads `articles` generated articles and everything around them, from `seed`, in one
 /// transaction. Fails, writing nothing, when the database already holds content.
 pub async fn load(db: &DatabaseConnection, articles: i64, seed: u64) -> Result<Counts, DbErr> {
-    if !crate::seed::is_empty(db).await? {
+    if !crate::tools::seed::is_empty(db).await? {
         return Err(DbErr::Custom(
             "the database already holds content; synthetic data goes into an empty database \
              (a new NEWSDESK_DATA_DIR, or a new PostgreSQL database or schema)"
