@@ -6,13 +6,11 @@ pub mod documents;
 pub mod engine;
 mod extension;
 pub mod live_rules;
-pub mod loaders;
 mod mutation;
 pub mod persisted;
 mod prefetch;
 mod query;
 pub mod render;
-mod rows;
 mod search_types;
 mod subscription;
 pub mod types;
@@ -27,17 +25,17 @@ use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use async_graphql::{Context, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 
+use crate::reads::loaders::{self, Loaders};
 pub use extension::{document_error_code, too_many_aliases, with_code};
-use loaders::Loaders;
 pub use mutation::Mutation;
 pub use query::Query;
 pub use subscription::Subscription;
 
 use crate::config::GraphqlLimits;
-use crate::content::Viewer;
 use crate::error::{AppError, GraphqlResultExt};
 use crate::http::response_cache::ResponseCache;
-use crate::pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageArgs};
+use crate::reads::Viewer;
+use crate::reads::pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageArgs};
 use crate::state::AppState;
 
 /// The Newsdesk schema.
@@ -107,7 +105,7 @@ pub struct RequestContext {
     pub login_tried: Arc<AtomicBool>,
     /// The rows prefetched so far, so that a prefetch never fetches a key twice and resolvers
     /// find them without the DataLoader.
-    rows: std::sync::Mutex<rows::RequestRows>,
+    rows: std::sync::Mutex<crate::reads::rows::RequestRows>,
     /// Whether article nodes may be written as JSON at once (see [`render`]): only for a
     /// response that [`render::write_response`] serialises, of a document that asks for
     /// nothing twice.
@@ -165,7 +163,9 @@ impl RequestContext {
         self
     }
 
-    fn rows(&self) -> async_graphql::Result<std::sync::MutexGuard<'_, rows::RequestRows>> {
+    fn rows(
+        &self,
+    ) -> async_graphql::Result<std::sync::MutexGuard<'_, crate::reads::rows::RequestRows>> {
         self.rows
             .lock()
             .map_err(|_| AppError::Internal("prefetched rows poisoned".into()).to_graphql())

@@ -16,7 +16,6 @@ pub mod graphql;
 pub mod http;
 pub mod identity;
 pub mod ids;
-pub mod pagination;
 pub mod reads;
 pub mod rest;
 pub mod search;

@@ -806,7 +806,7 @@ pub struct Facets {
 struct Candidate {
     hit: Hit,
     /// For an article.
-    facts: Option<crate::content::articles::ArticleFacts>,
+    facts: Option<crate::reads::articles::ArticleFacts>,
 }
 
 fn facets(candidates: &[Candidate]) -> Facets {
@@ -878,7 +878,7 @@ impl SearchFilter {
 /// whether more follow, and the facets. Visibility is the domain's rule, applied to every hit.
 pub async fn visible_hits<C: sea_orm::ConnectionTrait>(
     db: &C,
-    viewer: &crate::content::Viewer,
+    viewer: &crate::reads::Viewer,
     index: &SearchIndex,
     query: &str,
     kinds: &[SearchKind],
@@ -889,7 +889,7 @@ pub async fn visible_hits<C: sea_orm::ConnectionTrait>(
     use std::collections::HashMap;
 
     use crate::content::sync::SyncEntity;
-    use crate::content::{agreements, articles, institutions, people};
+    use crate::reads::{agreements, articles, institutions, people};
 
     if offset >= MAX_DEPTH {
         return Err(AppError::bad_input(
@@ -966,7 +966,7 @@ pub async fn visible_hits<C: sea_orm::ConnectionTrait>(
 /// caller may see, that start with `prefix` (or have a word that does), case-insensitively.
 pub async fn suggest<C: sea_orm::ConnectionTrait>(
     db: &C,
-    viewer: &crate::content::Viewer,
+    viewer: &crate::reads::Viewer,
     prefix: &str,
     limit: u64,
 ) -> AppResult<Vec<(String, crate::content::sync::SyncEntity)>> {

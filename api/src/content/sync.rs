@@ -15,8 +15,8 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::{Viewer, agreements, articles, institutions, people};
 use crate::error::{AppError, AppResult};
+use crate::reads::{Viewer, agreements, articles, institutions, people};
 
 /// The entity types the feed carries, in the order of the initial pass.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -19,9 +19,9 @@ use serde::{Deserialize, Serialize};
 use super::cascade::{self, Deleted};
 use super::journal::{self, Change};
 use super::{constraint_error, permissions};
-use crate::content::Viewer;
 use crate::error::{AppError, AppResult};
 use crate::identity::Identity;
+use crate::reads::Viewer;
 use crate::validate;
 
 /// A media item as written.

@@ -5,9 +5,9 @@
 use entities::article;
 use entities::enums::{ArticleStatus, UserRole};
 
-use crate::content::Viewer;
 use crate::error::{AppError, AppResult};
 use crate::identity::Identity;
+use crate::reads::Viewer;
 
 /// The caller, who must be logged in.
 pub fn signed_in(viewer: &Viewer) -> AppResult<&Identity> {

@@ -9,13 +9,13 @@ use async_graphql::futures_util::future::BoxFuture;
 use async_graphql::{Context, Lookahead, Result};
 use entities::{agreement, article, institution};
 
-use super::loaders::{
+use super::{prefetch, prefetch_many, request};
+use crate::reads::loaders::{
     AgreementById, AgreementsOfArticle, AllSections, ArticleById, AuthorsOf, InstitutionById,
     InstitutionChildren, InstitutionsMentionedIn, MediaOf, PartiesOf, PeopleMentionedIn,
     PersonById, PositionsAt, PositionsOfPerson, SignatoriesOf, SuccessorsOf, TagsOf,
     TranslationGroup,
 };
-use super::{prefetch, prefetch_many, request};
 
 fn unique(ids: impl IntoIterator<Item = i64>) -> Vec<i64> {
     let mut seen = HashSet::with_hasher(foldhash::fast::RandomState::default());

@@ -9,13 +9,13 @@ use super::types::{
     SyncType, User, connection,
 };
 use super::{load, missing, page_args, prefetch, request};
-use crate::content::{articles, institutions, people};
 use crate::error::{AppError, GraphqlResultExt};
-use crate::graphql::loaders::AllSections;
 use crate::graphql::types::{
     AgreementListArgs, ArticleListArgs, agreement_connection, article_connection,
 };
-use crate::pagination::MAX_PAGE_SIZE;
+use crate::reads::loaders::AllSections;
+use crate::reads::pagination::MAX_PAGE_SIZE;
+use crate::reads::{articles, institutions, people};
 
 /// Every query root field.
 #[derive(MergedObject, Default)]
@@ -361,7 +361,7 @@ impl AgreementQuery {
     /// The agreement with this slug.
     async fn agreement(&self, ctx: &Context<'_>, slug: String) -> Result<Option<Agreement>> {
         let request = request(ctx)?;
-        let row = crate::content::agreements::find_by_slug(&request.db, &slug)
+        let row = crate::reads::agreements::find_by_slug(&request.db, &slug)
             .await
             .gql()?;
         Ok(row.map(Agreement))

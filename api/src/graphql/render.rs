@@ -33,18 +33,18 @@ use async_graphql::{
 use entities::{article, institution, media, person, position, section, tag};
 
 use super::RequestContext;
-use super::loaders::{
-    AllSections, AuthorsOf, InstitutionById, InstitutionsMentionedIn, MediaOf, PeopleMentionedIn,
-    PersonById, PositionsOfPerson, TagsOf,
-};
-use super::rows::RequestRows;
 use super::types::{
     Article, ArticleEdge, ArticleStatus, Date, InstitutionKind, Locale, PersonMention,
     printed_byline,
 };
 use crate::content::markdown;
-use crate::content::sections::SectionTree;
 use crate::ids::{self, Kind};
+use crate::reads::loaders::{
+    AllSections, AuthorsOf, InstitutionById, InstitutionsMentionedIn, MediaOf, PeopleMentionedIn,
+    PersonById, PositionsOfPerson, TagsOf,
+};
+use crate::reads::rows::RequestRows;
+use crate::reads::sections::SectionTree;
 
 /// How article nodes were rendered, since the node started (see `/metrics`).
 #[derive(Default)]

@@ -250,7 +250,7 @@ impl SearchQuery {
             Some(id) => {
                 let id =
                     crate::ids::decode_as("filter.section", crate::ids::Kind::Section, id).gql()?;
-                let tree = crate::content::sections::tree(&request.db).await.gql()?;
+                let tree = crate::reads::sections::tree(&request.db).await.gql()?;
                 Some(tree.subtree_ids(id))
             }
             None => None,
@@ -273,7 +273,7 @@ impl SearchQuery {
         )
         .await
         .gql()?;
-        let tree = crate::content::sections::tree(&request.db).await.gql()?;
+        let tree = crate::reads::sections::tree(&request.db).await.gql()?;
         let facets = SearchFacets {
             types: facets
                 .types

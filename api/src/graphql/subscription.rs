@@ -15,10 +15,10 @@ use super::request;
 use super::types::{Article, Locale, SyncItem, SyncType};
 use crate::content::live::LiveChange;
 use crate::content::sync::{self, SyncItem as DomainItem};
-use crate::content::{Viewer, articles, sections};
 use crate::error::GraphqlResultExt;
 use crate::identity::Identity;
 use crate::ids::{self, Kind};
+use crate::reads::{Viewer, articles, sections};
 
 /// Every subscription root field.
 #[derive(Default)]

@@ -21,7 +21,6 @@ use axum::Extension;
 use axum::extract::ConnectInfo;
 
 use crate::auth::credentials::{self, Authenticated, Credential};
-use crate::content::Viewer;
 use crate::error::AppError;
 use crate::error::ErrorCode;
 use crate::graphql::engine::Engine;
@@ -30,6 +29,7 @@ use crate::graphql::render::write_response;
 use crate::graphql::{RequestContext, document_error_code, too_many_aliases, with_code};
 use crate::http::response_cache::Shareable;
 use crate::identity::Identity;
+use crate::reads::Viewer;
 use crate::state::AppState;
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";

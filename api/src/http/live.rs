@@ -20,10 +20,10 @@ use tokio::sync::watch;
 
 use super::graphql::{Media, Peer, caller, client_address};
 use crate::auth::credentials::{self, Credential};
-use crate::content::Viewer;
 use crate::graphql::RequestContext;
 use crate::graphql::engine::Engine;
 use crate::graphql::live_rules::LiveConnection;
+use crate::reads::Viewer;
 use crate::state::AppState;
 
 /// Most subscriptions one connection may hold at once.

@@ -11,18 +11,18 @@ use serde_json::{Value, json};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use super::views::{self, AgreementView, ArticleView, InstitutionView, PersonView, SectionView};
-use crate::content::agreements::{self, AgreementFilter};
-use crate::content::articles::{self, ArticleFilter, ArticleOrder};
-use crate::content::institutions::{self, InstitutionFilter};
 use crate::content::sync::{self, SyncEntity, SyncItem, SyncType};
-use crate::content::{Viewer, people, sections};
 use crate::error::{AppError, AppResult};
-use crate::graphql::loaders::Loaders;
 use crate::graphql::persisted::hash_bytes;
 use crate::http::graphql::authenticate;
 use crate::http::response_cache::{ResponseCache, Shareable};
 use crate::ids::{self, Kind};
-use crate::pagination::{Page, PageArgs};
+use crate::reads::agreements::{self, AgreementFilter};
+use crate::reads::articles::{self, ArticleFilter, ArticleOrder};
+use crate::reads::institutions::{self, InstitutionFilter};
+use crate::reads::loaders::Loaders;
+use crate::reads::pagination::{Page, PageArgs};
+use crate::reads::{Viewer, people, sections};
 use crate::state::AppState;
 
 /// The OpenAPI document of `/api/v1`.

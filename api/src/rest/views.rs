@@ -9,13 +9,14 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::content::jsonld::{NewsArticleParts, news_article};
-use crate::content::{markdown, sections};
+use crate::content::markdown;
 use crate::error::AppResult;
-use crate::graphql::loaders::{
+use crate::ids::{self, Kind};
+use crate::reads::loaders::{
     AgreementById, AgreementsOfArticle, AuthorsOf, InstitutionById, InstitutionsMentionedIn,
     Loaders, MediaOf, PeopleMentionedIn, PersonById, TagsOf,
 };
-use crate::ids::{self, Kind};
+use crate::reads::sections;
 
 /// A short reference to a section.
 #[derive(Debug, Serialize, ToSchema)]

@@ -11,9 +11,9 @@ use sea_orm::{
 };
 
 use super::{ENTITY_TYPES, PENDING, address, now};
-use crate::content::Viewer;
 use crate::editorial::{journal, permissions};
 use crate::error::{AppError, AppResult};
+use crate::reads::Viewer;
 use crate::validate;
 
 /// What an admin asks for when registering an endpoint.

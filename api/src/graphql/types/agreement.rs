@@ -8,13 +8,13 @@ use entities::{agreement, agreement_party, agreement_signatory};
 use super::article::{ArticleFilterInput, ArticleListArgs, article_connection};
 use super::connection::{AgreementConnection, ArticleConnection, ListTotal, connection};
 use super::{AgreementKind, AgreementStatus, ArticleOrder, Date, Institution, PartyRole, Person};
-use crate::content::agreements::{self, AgreementFilter};
 use crate::error::{AppResult, GraphqlResultExt};
-use crate::graphql::loaders::{
-    AgreementById, InstitutionById, PartiesOf, PersonById, SignatoriesOf, SuccessorsOf,
-};
 use crate::graphql::{load, load_many, missing, page_args, prefetch, request};
 use crate::ids::{self, Kind};
+use crate::reads::agreements::{self, AgreementFilter};
+use crate::reads::loaders::{
+    AgreementById, InstitutionById, PartiesOf, PersonById, SignatoriesOf, SuccessorsOf,
+};
 
 /// An agreement between institutions.
 #[derive(Clone)]

@@ -8,15 +8,15 @@ use super::connection::{ArticleConnection, ListTotal, connection};
 use super::{
     Agreement, ArticleOrder, ArticleStatus, Institution, Locale, MentionRole, Person, Section,
 };
-use crate::content::articles::{self, ArticleFilter};
 use crate::content::markdown;
 use crate::error::{AppResult, GraphqlResultExt};
-use crate::graphql::loaders::{
+use crate::graphql::{load, load_many, missing, page_args, prefetch, request};
+use crate::ids::{self, Kind};
+use crate::reads::articles::{self, ArticleFilter};
+use crate::reads::loaders::{
     AgreementById, AgreementsOfArticle, AllSections, ArticleById, AuthorsOf, InstitutionById,
     InstitutionsMentionedIn, MediaOf, PeopleMentionedIn, PersonById, TagsOf, TranslationGroup,
 };
-use crate::graphql::{load, load_many, missing, page_args, prefetch, request};
-use crate::ids::{self, Kind};
 
 /// A news article in one language.
 pub struct Article(pub article::Model);
@@ -143,7 +143,7 @@ pub(crate) async fn article_connection(
     )
     .await
     .gql()?;
-    let rows = crate::pagination::Page::clone(&rows);
+    let rows = crate::reads::pagination::Page::clone(&rows);
     let models: Vec<article::Model> = rows.items.iter().map(|(_, row)| row.clone()).collect();
     for look in items {
         prefetch::articles(ctx, look, &models).await?;

@@ -5,14 +5,14 @@ use async_graphql::connection::PageInfo;
 use async_graphql::{Context, Object};
 
 use super::{Agreement, Article, Institution, Person};
-use crate::content::agreements::{self, AgreementFilter};
-use crate::content::articles::{self, ArticleFilter};
-use crate::content::institutions::{self, InstitutionFilter};
-use crate::content::people;
 use crate::error::GraphqlResultExt;
 use crate::graphql::render::{ArticleEdgeView, ArticleNode};
 use crate::graphql::request;
-use crate::pagination::Page;
+use crate::reads::agreements::{self, AgreementFilter};
+use crate::reads::articles::{self, ArticleFilter};
+use crate::reads::institutions::{self, InstitutionFilter};
+use crate::reads::pagination::Page;
+use crate::reads::people;
 
 /// What a connection's `totalCount` counts. It is computed only when asked for.
 pub enum ListTotal {

@@ -3,8 +3,8 @@
 
 use entities::enums as db;
 
-use crate::content::agreements;
-use crate::content::articles;
+use crate::reads::agreements;
+use crate::reads::articles;
 
 macro_rules! mirror_enum {
     ($(#[$meta:meta])* $name:ident <=> $source:path { $($(#[$vmeta:meta])* $variant:ident),* $(,)? }) => {

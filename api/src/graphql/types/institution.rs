@@ -7,11 +7,11 @@ use super::agreement::{AgreementFilterInput, AgreementListArgs, agreement_connec
 use super::article::{ArticleFilterInput, ArticleListArgs, article_connection};
 use super::connection::{AgreementConnection, ArticleConnection};
 use super::{ArticleOrder, Date, InstitutionKind, Person};
-use crate::content::institutions::{InstitutionFilter, held_on};
 use crate::error::AppResult;
-use crate::graphql::loaders::{InstitutionById, InstitutionChildren, PersonById, PositionsAt};
 use crate::graphql::{load, load_many, missing, request};
 use crate::ids::{self, Kind};
+use crate::reads::institutions::{InstitutionFilter, held_on};
+use crate::reads::loaders::{InstitutionById, InstitutionChildren, PersonById, PositionsAt};
 
 /// A university, college, ministry, department, office or union.
 pub struct Institution(pub institution::Model);

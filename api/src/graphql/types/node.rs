@@ -4,12 +4,12 @@ use async_graphql::{Context, ID, Interface, Result};
 
 use super::{Agreement, Article, Institution, Media, Person, Position, Section, Tag};
 use crate::error::GraphqlResultExt;
-use crate::graphql::loaders::{
+use crate::graphql::{load, missing};
+use crate::ids::{self, Kind};
+use crate::reads::loaders::{
     AgreementById, AllSections, ArticleById, InstitutionById, MediaById, PersonById, PositionById,
     TagById,
 };
-use crate::graphql::{load, missing};
-use crate::ids::{self, Kind};
 
 /// An object with a global ID, fetchable with `node(id:)`.
 #[derive(Interface)]

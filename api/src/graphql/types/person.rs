@@ -7,10 +7,10 @@ use super::agreement::{AgreementFilterInput, AgreementListArgs, agreement_connec
 use super::article::{ArticleFilterInput, ArticleListArgs, article_connection};
 use super::connection::{AgreementConnection, ArticleConnection};
 use super::{ArticleOrder, Date, Position};
-use crate::content::institutions::held_on;
 use crate::graphql::load;
-use crate::graphql::loaders::PositionsOfPerson;
 use crate::ids::{self, Kind};
+use crate::reads::institutions::held_on;
+use crate::reads::loaders::PositionsOfPerson;
 
 /// A person: an official, a member of staff, an author.
 pub struct Person(pub person::Model);

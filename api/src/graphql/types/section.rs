@@ -6,9 +6,9 @@ use entities::section;
 use super::ArticleOrder;
 use super::article::{ArticleFilterInput, ArticleListArgs, article_connection};
 use super::connection::ArticleConnection;
-use crate::graphql::loaders::AllSections;
 use crate::graphql::{load, missing};
 use crate::ids::{self, Kind};
+use crate::reads::loaders::AllSections;
 
 /// A section of the site ("News & Events", "Events").
 #[derive(Clone)]

@@ -11,11 +11,11 @@ use entities::{
 };
 use sea_orm::DatabaseConnection;
 
-use crate::content::sections::SectionTree;
-use crate::content::{Viewer, agreements, articles, institutions, people, sections};
 use crate::error::AppError;
 use crate::http::response_cache::ResponseCache;
 use crate::reads::cache::RowId;
+use crate::reads::sections::SectionTree;
+use crate::reads::{Viewer, agreements, articles, institutions, people, sections};
 
 /// The per-request loader state: the pool and the caller, so that article visibility applies to
 /// every batch, and the node's shared rows when the request may read them.

@@ -11,7 +11,7 @@ use sea_orm::{
 
 use super::group_by;
 use crate::error::AppResult;
-use crate::pagination::{self, KeyKind, Ordering, Page, PageArgs, SortKey};
+use crate::reads::pagination::{self, KeyKind, Ordering, Page, PageArgs, SortKey};
 
 /// Which institutions a list shows.
 #[derive(Debug, Clone, Default)]

@@ -14,7 +14,7 @@ use sea_orm::{
 
 use super::group_by;
 use crate::error::AppResult;
-use crate::pagination::{self, KeyKind, Ordering, Page, PageArgs, SortKey};
+use crate::reads::pagination::{self, KeyKind, Ordering, Page, PageArgs, SortKey};
 
 /// Where an agreement stands on a given day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

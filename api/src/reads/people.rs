@@ -6,7 +6,7 @@ use entities::person;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Select};
 
 use crate::error::AppResult;
-use crate::pagination::{self, KeyKind, Ordering, Page, PageArgs, SortKey};
+use crate::reads::pagination::{self, KeyKind, Ordering, Page, PageArgs, SortKey};
 
 const BY_NAME: Ordering<person::Entity> = Ordering {
     tag: "person:name",

@@ -1,6 +1,6 @@
 //! The rows one request has prefetched, by loader key. Resolvers read them before they ask the
 //! DataLoader (a lookup here is a hash probe; the DataLoader's is a lock, three maps and a
-//! channel), and article nodes are rendered straight from them (see [`super::render`]). The maps
+//! channel), and article nodes are rendered straight from them (see `graphql::render`). The maps
 //! hash with foldhash: the keys are row ids, and SipHash was a tenth of a rendered list.
 
 use std::any::{Any, TypeId};
@@ -71,7 +71,7 @@ impl RequestRows {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::graphql::loaders::{MediaOf, PersonById};
+    use crate::reads::loaders::{MediaOf, PersonById};
 
     #[test]
     fn tells_unfetched_from_fetched_and_absent() {

@@ -21,7 +21,7 @@ use sea_orm::{
 use super::{Viewer, group_by, sections};
 use crate::error::AppResult;
 use crate::http::response_cache::ResponseCache;
-use crate::pagination::{self, KeyKind, Ordering, Page, PageArgs, SortKey};
+use crate::reads::pagination::{self, KeyKind, Ordering, Page, PageArgs, SortKey};
 
 /// Which articles a list shows. Every set field narrows the list.
 #[derive(Debug, Clone, Default)]
