@@ -14,13 +14,17 @@ use tracing::Level;
 
 use crate::graphql::engine::Engine;
 use crate::http;
-use crate::http::response_cache;
+use crate::http::response_cache::{self, ResponseCache};
 use crate::state::{AppState, StartupError};
 
 /// The router: GraphQL, REST, health probes, request ids and request logs.
 pub fn router(state: AppState, engine: Arc<Engine>) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let sockets = Arc::new(http::live::Connections::default());
+    let responses = ResponseCache::new(
+        u64::from(state.config.response_cache_mb) * 1024 * 1024,
+        state.reads.clone(),
+    );
     Router::new()
         .route(
             "/graphql",
@@ -36,13 +40,16 @@ pub fn router(state: AppState, engine: Arc<Engine>) -> Router {
         .with_state(state.clone())
         .layer(Extension(engine))
         .layer(Extension(sockets))
+        .layer(Extension(responses.clone()))
         // gzip or brotli, as the client accepts; small bodies and 304s stay as they are.
         .layer(CompressionLayer::new())
         // Outside compression, so that a hit costs neither rendering nor compressing.
         .layer(axum::middleware::from_fn_with_state(
-            state.cache.clone(),
+            responses,
             response_cache::middleware,
         ))
+        // Outside the cache: a 304 for whatever answered, the cache or a handler.
+        .layer(axum::middleware::from_fn(http::etag::conditional))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
             let id = request
@@ -91,6 +98,7 @@ pub async fn serve(state: AppState, engine: Arc<Engine>) -> Result<(), StartupEr
     let worker = crate::webhooks::spawn_worker(
         state.db.background.clone(),
         crate::webhooks::Settings::from_config(&state.config),
+        state.changes.head(),
     )
     .map_err(|error| StartupError::Command(error.to_string()))?;
     let service =

@@ -3,6 +3,7 @@
 //! give a request its [`Identity`](crate::identity::Identity).
 
 pub mod api_tokens;
+pub mod caller;
 pub mod credentials;
 pub mod login_limit;
 pub mod passwords;

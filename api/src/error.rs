@@ -32,6 +32,8 @@
 use std::sync::Arc;
 
 use axum::http::StatusCode;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 /// A stable, machine-readable error code, sent as `extensions.code`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -271,6 +273,43 @@ impl AppError {
         }
         error.extensions = Some(extensions);
         error
+    }
+}
+
+/// The REST API's error envelope: `{"error": {"code", "message", "field"}}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// What went wrong.
+    pub error: ErrorDetail,
+}
+
+/// What went wrong.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable code, as in GraphQL's `extensions.code`.
+    pub code: String,
+    /// For people.
+    pub message: String,
+    /// The parameter at fault.
+    pub field: Option<String>,
+}
+
+impl AppError {
+    /// The error as the REST API sends it (the message is safe to show: see [`AppError`]).
+    pub fn envelope(&self) -> ErrorBody {
+        let field = match self {
+            Self::BadInput { field, .. } | Self::Conflict { field, .. } => {
+                Some((*field).to_owned())
+            }
+            _ => None,
+        };
+        ErrorBody {
+            error: ErrorDetail {
+                code: self.code().as_str().to_owned(),
+                message: self.to_string(),
+                field,
+            },
+        }
     }
 }
 

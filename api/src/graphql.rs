@@ -16,12 +16,12 @@ mod subscription;
 pub mod types;
 mod webhook_types;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
-use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
+use async_graphql::dataloader::Loader;
 use async_graphql::{Context, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 
@@ -33,9 +33,8 @@ pub use subscription::Subscription;
 
 use crate::config::GraphqlLimits;
 use crate::error::{AppError, GraphqlResultExt};
-use crate::http::response_cache::ResponseCache;
-use crate::reads::Viewer;
 use crate::reads::pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageArgs};
+use crate::reads::{Reader, Reads, Viewer};
 use crate::state::AppState;
 
 /// The Newsdesk schema.
@@ -86,14 +85,15 @@ pub fn sdl() -> String {
     build_schema(&limits).sdl()
 }
 
-/// What every resolver needs from the request: the pool, the caller and the loaders.
+/// What every resolver needs from the request: the pool, the caller and the request's reader.
 pub struct RequestContext {
     /// The database pool.
     pub db: DatabaseConnection,
     /// The caller.
     pub viewer: Viewer,
-    /// This request's DataLoader.
-    pub loader: DataLoader<Loaders, HashMapCache>,
+    /// The request's reader: its rows, its DataLoader, and what the node keeps when the request
+    /// may use it.
+    pub reader: Reader,
     /// The app, for keys and configuration.
     pub app: AppState,
     /// The client's address, for login rate limits.
@@ -103,72 +103,40 @@ pub struct RequestContext {
     /// Set by the first `login` of an HTTP request (shared by every operation of a batch), so
     /// that aliases and batches cannot try several passwords at once.
     pub login_tried: Arc<AtomicBool>,
-    /// The rows prefetched so far, so that a prefetch never fetches a key twice and resolvers
-    /// find them without the DataLoader.
-    rows: std::sync::Mutex<crate::reads::rows::RequestRows>,
     /// Whether article nodes may be written as JSON at once (see [`render`]): only for a
     /// response that [`render::write_response`] serialises, of a document that asks for
     /// nothing twice.
     pub writes_nodes: bool,
-    /// Whether prefetched rows are kept (not on a websocket, whose context outlives any write).
-    keeps_rows: bool,
-    /// The node's cache of reads, when this request may use it (a query; see [`Self::new`]).
-    kept: Option<Arc<ResponseCache>>,
     /// Where to count how article nodes were rendered (the engine's).
     pub rendering: Arc<render::RenderStats>,
 }
 
 impl RequestContext {
-    /// A fresh context for one operation. `reads_only`: the operation writes nothing (a query),
-    /// so its loaders may use the node's shared rows; the caller has made sure those are at least
-    /// as new as the caller may expect (see `http::graphql`).
+    /// A fresh context for one operation, reading through `reader` (made for the operation:
+    /// only a query may read what the node keeps; see `http::graphql`).
     pub fn new(
         app: AppState,
-        viewer: Viewer,
+        reader: Reader,
         client: String,
         login_tried: Arc<AtomicBool>,
-        reads_only: bool,
     ) -> Self {
-        let db = app.db.conn.clone();
-        let shared = reads_only.then(|| app.cache.clone());
-        let loader = loaders::request_loader(db.clone(), viewer.clone(), shared.clone());
         Self {
-            db,
-            viewer,
-            loader,
+            db: reader.db().clone(),
+            viewer: reader.viewer().clone(),
+            reader,
             app,
             client,
             login_tried,
             preferred_locale: None,
-            rows: std::sync::Mutex::default(),
-            keeps_rows: true,
             writes_nodes: false,
-            kept: shared,
             rendering: Arc::default(),
         }
     }
 
-    /// The node's cache of reads (list pages and totals, articles by slug), when this request
-    /// may read and fill it.
-    pub(crate) fn kept(&self) -> Option<&ResponseCache> {
-        self.kept.as_deref()
-    }
-
-    /// The same context with nothing kept between fields: for a websocket connection, which
-    /// lives long, so that nested fields are never served from a stale cache.
-    pub fn uncached(mut self) -> Self {
-        self.loader.enable_all_cache(false);
-        self.keeps_rows = false;
-        self.kept = None;
-        self
-    }
-
-    fn rows(
-        &self,
-    ) -> async_graphql::Result<std::sync::MutexGuard<'_, crate::reads::rows::RequestRows>> {
-        self.rows
-            .lock()
-            .map_err(|_| AppError::Internal("prefetched rows poisoned".into()).to_graphql())
+    /// What the node keeps of its reads (list pages and totals, articles by slug), when this
+    /// request may read and fill it.
+    pub(crate) fn kept(&self) -> Option<&Reads> {
+        self.reader.kept()
     }
 
     /// Keeps rows fetched some other way (a list of children) as if prefetched by `K`.
@@ -180,13 +148,7 @@ impl RequestContext {
         K: Send + Sync + Hash + Eq + Clone + 'static,
         Loaders: Loader<K, Error = Arc<AppError>>,
     {
-        if self.keeps_rows {
-            let mut kept = self.rows()?;
-            for (key, value) in rows {
-                kept.keep(key, Some(Arc::new(value)));
-            }
-        }
-        Ok(())
+        self.reader.keep_rows(rows).gql()
     }
 }
 
@@ -195,7 +157,7 @@ pub(crate) fn request<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Reques
         .map_err(|_| AppError::Internal("request context missing".into()).to_graphql())
 }
 
-/// Loads one value: from the prefetched rows, else through the request's DataLoader.
+/// Loads one value through the request's reader.
 pub(crate) async fn load<K>(
     ctx: &Context<'_>,
     key: K,
@@ -204,15 +166,10 @@ where
     K: Send + Sync + Hash + Eq + Clone + 'static,
     Loaders: Loader<K, Error = Arc<AppError>>,
 {
-    let request = request(ctx)?;
-    if let Some(value) = request.rows()?.get(&key) {
-        return Ok(value.cloned());
-    }
-    request.loader.load_one(key).await.gql()
+    request(ctx)?.reader.load(key).await.gql()
 }
 
-/// Loads many values: from the prefetched rows, the rest through the request's DataLoader, in
-/// one batch.
+/// Loads many values through the request's reader, in one batch.
 pub(crate) async fn load_many<K>(
     ctx: &Context<'_>,
     keys: Vec<K>,
@@ -221,32 +178,11 @@ where
     K: Send + Sync + Hash + Eq + Clone + 'static,
     Loaders: Loader<K, Error = Arc<AppError>>,
 {
-    let request = request(ctx)?;
-    let mut values = HashMap::with_capacity(keys.len());
-    let mut rest = Vec::new();
-    {
-        let rows = request.rows()?;
-        for key in keys {
-            match rows.get(&key) {
-                Some(Some(value)) => {
-                    values.insert(key, value.clone());
-                }
-                Some(None) => {}
-                None => rest.push(key),
-            }
-        }
-    }
-    if !rest.is_empty() {
-        values.extend(request.loader.load_many(rest).await.gql()?);
-    }
-    Ok(values)
+    request(ctx)?.reader.load_many(keys).await.gql()
 }
 
-/// Loads many values at once, straight from the loader (no batching window to wait for), and
-/// keeps them in the request's prefetched rows for the resolvers. For prefetching, where every
-/// key is known up front; resolvers use [`load_many`], which batches across sibling fields.
-/// Returns the values (shared, not copied), for the nested prefetches; [`prefetch`] when those
-/// are not needed.
+/// Prefetches values for the resolvers ([`Reader::prefetch`]) and returns them (shared, not
+/// copied), for the nested prefetches; [`prefetch`] when those are not needed.
 pub(crate) async fn prefetch_many<K>(
     ctx: &Context<'_>,
     keys: Vec<K>,
@@ -255,7 +191,7 @@ where
     K: Send + Sync + Hash + Eq + Copy + loaders::SharedScope + 'static,
     Loaders: Loader<K, Error = Arc<AppError>>,
 {
-    prefetch_rows(ctx, keys, true).await
+    request(ctx)?.reader.prefetch(keys, true).await.gql()
 }
 
 /// [`prefetch_many`] without handing the values back.
@@ -264,84 +200,12 @@ where
     K: Send + Sync + Hash + Eq + Copy + loaders::SharedScope + 'static,
     Loaders: Loader<K, Error = Arc<AppError>>,
 {
-    prefetch_rows(ctx, keys, false).await.map(drop)
-}
-
-async fn prefetch_rows<K>(
-    ctx: &Context<'_>,
-    keys: Vec<K>,
-    values_wanted: bool,
-) -> async_graphql::Result<HashMap<K, Arc<<Loaders as Loader<K>>::Value>>>
-where
-    K: Send + Sync + Hash + Eq + Copy + loaders::SharedScope + 'static,
-    Loaders: Loader<K, Error = Arc<AppError>>,
-{
-    let request = request(ctx)?;
-    let mut values = HashMap::new();
-    let mut fresh = Vec::new();
-    {
-        let rows = request.rows()?;
-        let mut seen = HashSet::with_capacity(keys.len());
-        for key in keys {
-            match rows.get(&key) {
-                // Already prefetched: answered without a statement.
-                Some(Some(_)) if values_wanted => {
-                    if let Some(value) = rows.get_shared(&key) {
-                        values.insert(key, value);
-                    }
-                }
-                Some(_) => {}
-                None if seen.insert(key) => fresh.push(key),
-                None => {}
-            }
-        }
-    }
-    if fresh.is_empty() {
-        return Ok(values);
-    }
-    let loader = request.loader.loader();
-    if !request.keeps_rows {
-        let fetched = loader.load(&fresh).await.gql()?;
-        if values_wanted {
-            values.extend(
-                fetched
-                    .into_iter()
-                    .map(|(key, value)| (key, Arc::new(value))),
-            );
-        }
-        return Ok(values);
-    }
-    // Rows every caller sees alike come from the node's shared rows as they are (no copy).
-    let shared = loader.shared_arcs(&fresh);
-    let rest: Vec<K> = if shared.is_empty() {
-        fresh
-    } else {
-        let found: HashSet<K> = shared.iter().map(|(key, _)| *key).collect();
-        fresh
-            .into_iter()
-            .filter(|key| !found.contains(key))
-            .collect()
-    };
-    let mut fetched = if rest.is_empty() {
-        HashMap::new()
-    } else {
-        loader.load(&rest).await.gql()?
-    };
-    let mut rows = request.rows()?;
-    for (key, value) in shared {
-        if values_wanted {
-            values.insert(key, value.clone());
-        }
-        rows.keep(key, Some(value));
-    }
-    for key in rest {
-        let value = fetched.remove(&key).map(Arc::new);
-        if values_wanted && let Some(value) = &value {
-            values.insert(key, value.clone());
-        }
-        rows.keep(key, value);
-    }
-    Ok(values)
+    request(ctx)?
+        .reader
+        .prefetch(keys, false)
+        .await
+        .gql()
+        .map(drop)
 }
 
 /// Whether a request carries a NUL character (U+0000) in its document or its variables. No field

@@ -1,20 +1,49 @@
-//! The JSON REST API at `/api/v1`: thin handlers over the same domain functions as GraphQL, so
-//! visibility and validation are identical, with an OpenAPI 3.1 document generated from them.
+//! The JSON REST API at `/api/v1`: thin handlers over the same read layer and domain as GraphQL,
+//! so visibility and validation are identical, with an OpenAPI 3.1 document generated from
+//! them ([`openapi`]). Handlers take the [`Caller`] and typed [`params`], and answer
+//! `Result<`[`pages::Cached`]`, AppError>`: the HTTP edge writes the JSON with its validator,
+//! or the error envelope.
 
-mod handlers;
+mod articles;
+mod catalog;
+mod openapi;
+mod pages;
+mod params;
+mod search;
+mod sync;
 mod views;
 
 use axum::Router;
+use axum::response::IntoResponse;
 use axum::routing::get;
 use utoipa::OpenApi;
 
+use crate::auth::caller::Caller;
+use crate::reads::{Reader, Viewer};
 use crate::state::AppState;
 
-pub use handlers::ApiDoc;
+pub use openapi::ApiDoc;
+pub use pages::Cached;
 
 /// The OpenAPI document, as checked in at `openapi.json`.
 pub fn openapi_json() -> String {
     ApiDoc::openapi().to_pretty_json().unwrap_or_default()
+}
+
+/// What `caller` may see.
+fn viewer(state: &AppState, caller: &Caller) -> Viewer {
+    caller.viewer(state.config.site_utc_offset)
+}
+
+/// The reader of a REST read: through what the node keeps, when it may (REST writes nothing).
+async fn reader(state: &AppState, caller: &Caller) -> Reader {
+    Reader::for_reading(
+        state.db.conn.clone(),
+        &state.reads,
+        viewer(state, caller),
+        caller.position_read,
+    )
+    .await
 }
 
 /// Refuses a request whose path or query string carries an encoded NUL character (`%00`): no
@@ -26,10 +55,11 @@ async fn refuse_nul(
     let uri = request.uri();
     let carries_nul = |part: &str| part.contains("%00");
     if carries_nul(uri.path()) || uri.query().is_some_and(carries_nul) {
-        return handlers::error(crate::error::AppError::bad_input(
+        return crate::error::AppError::bad_input(
             "uri",
             "the URL contains a NUL character (%00), which no parameter accepts",
-        ));
+        )
+        .into_response();
     }
     next.run(request).await
 }
@@ -37,22 +67,19 @@ async fn refuse_nul(
 /// The REST routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/api/v1/articles", get(handlers::list_articles))
-        .route("/api/v1/articles/{slug}", get(handlers::get_article))
-        .route("/api/v1/sections", get(handlers::list_sections))
-        .route("/api/v1/sections/{slug}", get(handlers::get_section))
-        .route("/api/v1/institutions", get(handlers::list_institutions))
-        .route(
-            "/api/v1/institutions/{slug}",
-            get(handlers::get_institution),
-        )
-        .route("/api/v1/people", get(handlers::list_people))
-        .route("/api/v1/people/{slug}", get(handlers::get_person))
-        .route("/api/v1/agreements", get(handlers::list_agreements))
-        .route("/api/v1/agreements/{slug}", get(handlers::get_agreement))
-        .route("/api/v1/sync", get(handlers::sync))
-        .route("/api/v1/search", get(handlers::search))
-        .route("/api/v1/openapi.json", get(handlers::openapi))
-        .route("/api/v1/docs", get(handlers::docs))
+        .route("/api/v1/articles", get(articles::list_articles))
+        .route("/api/v1/articles/{slug}", get(articles::get_article))
+        .route("/api/v1/sections", get(catalog::list_sections))
+        .route("/api/v1/sections/{slug}", get(catalog::get_section))
+        .route("/api/v1/institutions", get(catalog::list_institutions))
+        .route("/api/v1/institutions/{slug}", get(catalog::get_institution))
+        .route("/api/v1/people", get(catalog::list_people))
+        .route("/api/v1/people/{slug}", get(catalog::get_person))
+        .route("/api/v1/agreements", get(catalog::list_agreements))
+        .route("/api/v1/agreements/{slug}", get(catalog::get_agreement))
+        .route("/api/v1/sync", get(sync::sync))
+        .route("/api/v1/search", get(search::search))
+        .route("/api/v1/openapi.json", get(openapi::openapi))
+        .route("/api/v1/docs", get(openapi::docs))
         .layer(axum::middleware::from_fn(refuse_nul))
 }

@@ -1,5 +1,5 @@
 //! What every request shares: the database, the configuration, the signing keys, this node's
-//! search index, its caches and its live changes ([`App`], behind one `Arc`, so that handing it
+//! search index, what it reads and keeps, and its change-log follower ([`App`], behind one `Arc`, so that handing it
 //! to a request costs one count, not a count per part and a copy of the signing keys). Nothing
 //! here knows the router, GraphQL or REST; `app` builds those on top of it.
 
@@ -8,10 +8,10 @@ use std::sync::Arc;
 use sea_orm::DbErr;
 
 use crate::auth::tokens::Keys;
+use crate::changes::{self, ChangeFeed};
 use crate::config::Config;
-use crate::content::live::ChangeFeed;
 use crate::db::Db;
-use crate::http::response_cache::ResponseCache;
+use crate::reads::Reads;
 
 /// Shared by every request.
 #[derive(Clone)]
@@ -33,12 +33,13 @@ pub struct App {
     pub config: Arc<Config>,
     /// The token signing keys.
     pub keys: Keys,
-    /// This node's live changes, for subscriptions.
+    /// What this node's change-log follower tells: live changes for subscriptions, the log's
+    /// head for the webhook worker.
     pub changes: ChangeFeed,
     /// This node's search index.
     pub search: Arc<crate::search::SearchIndex>,
-    /// Rendered anonymous responses.
-    pub cache: Arc<ResponseCache>,
+    /// What this node keeps of what it reads, and where the content stands.
+    pub reads: Arc<Reads>,
     /// Turns to render a query ([`Config::render_permits`] at once).
     pub renders: Arc<tokio::sync::Semaphore>,
 }
@@ -79,18 +80,18 @@ impl AppState {
     /// [`Self::start`] on a database already connected and migrated.
     pub async fn start_on(config: Config, db: Db) -> Result<Self, StartupError> {
         let keys = Keys::load(&config).map_err(StartupError::Config)?;
-        let changes = ChangeFeed::new(db.background.clone(), std::time::Duration::from_millis(250));
-        let cache = Arc::new(ResponseCache::new(
-            config.response_cache_mb as usize * 1024 * 1024,
-            config.kept_reads_mb as usize * 1024 * 1024,
-        ));
-        // Followed even with the cache off: the content's version makes the validators.
-        cache.clone().follow(
+        let reads = Reads::new(u64::from(config.kept_reads_mb) * 1024 * 1024);
+        let search = open_search(&config, &db).await?;
+        // Search answers come from the index: what is kept goes when it takes in changes.
+        reads.version.search_moved(search.applied());
+        // Followed even with the response cache off: the content's version makes the validators.
+        let changes = changes::start(
             db.background.clone(),
+            reads.clone(),
+            search.clone(),
             config.site_utc_offset,
             std::time::Duration::from_millis(200),
         );
-        let search = open_search(&config, &db, cache.clone()).await?;
         let config_permits = config.render_permits();
         Ok(Self(Arc::new(App {
             db,
@@ -98,18 +99,17 @@ impl AppState {
             keys,
             changes,
             search,
-            cache,
+            reads,
             renders: Arc::new(tokio::sync::Semaphore::new(config_permits)),
         })))
     }
 }
 
-/// Opens this node's search index, rebuilds it from the database when it is new or unreadable,
-/// and keeps it current from the change log.
+/// Opens this node's search index, and rebuilds it from the database when it is new or
+/// unreadable (the change-log follower keeps it current).
 async fn open_search(
     config: &Config,
     db: &Db,
-    cache: Arc<ResponseCache>,
 ) -> Result<Arc<crate::search::SearchIndex>, StartupError> {
     let dir = crate::search::index_dir(config);
     let (index, rebuild) = crate::search::SearchIndex::open(&dir)
@@ -122,12 +122,5 @@ async fn open_search(
             .map_err(|error| StartupError::Command(error.to_string()))?;
         tracing::info!(count, dir = %dir.display(), "search index built");
     }
-    // Search answers come from the index: cached ones go when it takes in changes.
-    cache.search_moved(index.applied());
-    index.clone().follow(
-        db.background.clone(),
-        std::time::Duration::from_millis(200),
-        move |applied| cache.search_moved(applied),
-    );
     Ok(index)
 }

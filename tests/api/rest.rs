@@ -37,7 +37,21 @@ db_test!(async fn articles_come_with_their_relations_json_ld_and_caching_headers
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     assert_eq!(missing.json()["error"]["code"], "NOT_FOUND");
 
-    for (uri, field) in [("/api/v1/articles?limit=101", "limit"), ("/api/v1/articles?locale=fr", "locale"), ("/api/v1/articles?section=nowhere", "section"), ("/api/v1/articles?after=garbage", "after")] {
+    for (uri, field) in [
+        ("/api/v1/articles?limit=101", "limit"),
+        ("/api/v1/articles?limit=ten", "limit"),
+        ("/api/v1/articles?limit=2147483648", "limit"),
+        ("/api/v1/articles?locale=fr", "locale"),
+        ("/api/v1/articles?order=sideways", "order"),
+        ("/api/v1/articles?section=nowhere", "section"),
+        ("/api/v1/articles?after=garbage", "after"),
+        (&format!("/api/v1/articles/{SLUG}?locale=EN"), "locale"),
+        ("/api/v1/institutions?kind=castle", "kind"),
+        ("/api/v1/agreements?activeAt=yesterday", "activeAt"),
+        ("/api/v1/sync?limit=-1", "limit"),
+        ("/api/v1/search", "q"),
+        ("/api/v1/search?q=x&types=article,castle", "types"),
+    ] {
         let response = app.get(uri, &[]).await;
         assert_eq!(response.status, StatusCode::BAD_REQUEST, "{uri}");
         assert_eq!(response.json()["error"]["code"], "BAD_USER_INPUT", "{uri}");

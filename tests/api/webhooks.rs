@@ -120,8 +120,12 @@ fn worker(app: &TestApp, allow_private_networks: bool) -> tokio::task::JoinHandl
         allow_private_networks,
         ..newsdesk::webhooks::Settings::from_config(&app.state.config)
     };
-    newsdesk::webhooks::spawn_worker(app.state.db.background.clone(), settings)
-        .unwrap_or_else(|error| panic!("{error}"))
+    newsdesk::webhooks::spawn_worker(
+        app.state.db.background.clone(),
+        settings,
+        app.state.changes.head(),
+    )
+    .unwrap_or_else(|error| panic!("{error}"))
 }
 
 async fn create_article(app: &TestApp, editor: &TestUser, title: &str) {

@@ -135,7 +135,7 @@ fn render_edge(
     request: &RequestContext,
     edge: &ArticleEdge,
 ) -> Option<(Vec<u8>, u64)> {
-    let rows = request.rows.lock().ok()?;
+    let rows = request.reader.rows().ok()?;
     let render = Render::new(ctx, request, &rows);
     let mut out = Vec::with_capacity(2048);
     let mut nodes = 0;
@@ -278,7 +278,7 @@ fn render(
     request: &RequestContext,
     row: &article::Model,
 ) -> Option<Vec<u8>> {
-    let rows = request.rows.lock().ok()?;
+    let rows = request.reader.rows().ok()?;
     let render = Render::new(ctx, request, &rows);
     let mut out = Vec::with_capacity(2048);
     render.article(&ctx.item.node, row, &mut out)?;

@@ -2,19 +2,18 @@
 //! the node's live change feed, with the same visibility rules as queries.
 
 use std::collections::HashSet;
-use std::sync::Arc;
 
 use async_graphql::futures_util::Stream;
 use async_graphql::futures_util::stream::{self, StreamExt};
 use async_graphql::{Context, ID, Result, Subscription};
 use entities::enums::{ArticleStatus, ChangeOp};
 use sea_orm::DatabaseConnection;
-use tokio::sync::broadcast;
 
 use super::request;
 use super::types::{Article, Locale, SyncItem, SyncType};
-use crate::content::live::LiveChange;
+use crate::changes::LiveChanges;
 use crate::content::sync::{self, SyncItem as DomainItem};
+use crate::error::AppError;
 use crate::error::GraphqlResultExt;
 use crate::identity::Identity;
 use crate::ids::{self, Kind};
@@ -24,26 +23,11 @@ use crate::reads::{Viewer, articles, sections};
 #[derive(Default)]
 pub struct Subscription;
 
-/// The next change from the feed; a subscriber that fell behind skips what it missed.
-async fn next_change(
-    receiver: &mut broadcast::Receiver<Arc<LiveChange>>,
-) -> Option<Arc<LiveChange>> {
-    loop {
-        match receiver.recv().await {
-            Ok(change) => return Some(change),
-            Err(broadcast::error::RecvError::Lagged(missed)) => {
-                tracing::warn!(missed, "a subscriber fell behind and skipped changes");
-            }
-            Err(broadcast::error::RecvError::Closed) => return None,
-        }
-    }
-}
-
 struct Watch {
     db: DatabaseConnection,
     identity: Option<Identity>,
     offset: chrono::FixedOffset,
-    receiver: broadcast::Receiver<Arc<LiveChange>>,
+    changes: LiveChanges,
 }
 
 impl Watch {
@@ -53,13 +37,19 @@ impl Watch {
     }
 }
 
-fn watch(ctx: &Context<'_>) -> Result<Watch> {
+async fn watch(ctx: &Context<'_>) -> Result<Watch> {
     let request = request(ctx)?;
+    let changes = request
+        .app
+        .changes
+        .subscribe_from_now(&request.db)
+        .await
+        .map_err(|error| AppError::from(error).to_graphql())?;
     Ok(Watch {
         db: request.db.clone(),
         identity: request.viewer.identity().cloned(),
         offset: request.app.config.site_utc_offset,
-        receiver: request.app.changes.subscribe(),
+        changes,
     })
 }
 
@@ -75,7 +65,7 @@ impl Subscription {
         section: Option<ID>,
         locale: Option<Locale>,
     ) -> Result<impl Stream<Item = Article>> {
-        let watch = watch(ctx)?;
+        let watch = watch(ctx).await?;
         let sections: Option<HashSet<i64>> = match section {
             Some(id) => {
                 let id = ids::decode_as("section", Kind::Section, &id).gql()?;
@@ -89,7 +79,7 @@ impl Subscription {
             let sections = sections.clone();
             async move {
                 loop {
-                    let change = next_change(&mut watch.receiver).await?;
+                    let change = watch.changes.next().await?;
                     if change.entity_type != "Article" || change.op != ChangeOp::Upsert {
                         continue;
                     }
@@ -128,7 +118,7 @@ impl Subscription {
         ctx: &Context<'_>,
         types: Option<Vec<SyncType>>,
     ) -> Result<impl Stream<Item = SyncItem>> {
-        let watch = watch(ctx)?;
+        let watch = watch(ctx).await?;
         let types: Vec<sync::SyncType> = types
             .unwrap_or_default()
             .into_iter()
@@ -138,7 +128,7 @@ impl Subscription {
             let types = types.clone();
             async move {
                 loop {
-                    let change = next_change(&mut watch.receiver).await?;
+                    let change = watch.changes.next().await?;
                     let Some(kind) = sync::SyncType::ALL
                         .into_iter()
                         .find(|kind| kind.name() == change.entity_type)

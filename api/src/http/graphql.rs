@@ -13,23 +13,21 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::json;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use axum::Extension;
-use axum::extract::ConnectInfo;
 
-use crate::auth::credentials::{self, Authenticated, Credential};
+use crate::auth::caller::Caller;
 use crate::error::AppError;
 use crate::error::ErrorCode;
 use crate::graphql::engine::Engine;
 use crate::graphql::persisted;
 use crate::graphql::render::write_response;
 use crate::graphql::{RequestContext, document_error_code, too_many_aliases, with_code};
+use crate::http::etag;
 use crate::http::response_cache::Shareable;
-use crate::identity::Identity;
-use crate::reads::Viewer;
+use crate::reads::Reader;
 use crate::state::AppState;
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
@@ -107,6 +105,19 @@ fn request_error(code: ErrorCode, media: Media, message: impl Into<String>) -> R
         response
             .headers_mut()
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
+    }
+    response
+}
+
+/// The answer to credentials that were refused (or could not be checked), in GraphQL's shape.
+fn refused_credentials(error: AppError, media: Media) -> Response {
+    error.log();
+    let code = error.code();
+    let mut response = request_error(code, media, error.to_string());
+    if code == ErrorCode::Unauthenticated {
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
     }
     response
 }
@@ -208,137 +219,11 @@ fn parse_get(query_string: &str) -> Result<async_graphql::Request, String> {
     Ok(request)
 }
 
-/// The language a client prefers, from `Accept-Language`: the highest-weighted of the languages
-/// we publish in (any `zh-*` is Chinese, any `en-*` English).
-fn preferred_locale(headers: &HeaderMap) -> Option<entities::enums::Locale> {
-    let header = headers.get(header::ACCEPT_LANGUAGE)?.to_str().ok()?;
-    let mut best: Option<(f32, entities::enums::Locale)> = None;
-    for entry in header.split(',') {
-        let mut parts = entry.split(';').map(str::trim);
-        let tag = parts.next().unwrap_or_default().to_ascii_lowercase();
-        let quality = parts
-            .filter_map(|param| param.strip_prefix("q="))
-            .find_map(|q| q.parse::<f32>().ok())
-            .unwrap_or(1.0);
-        let locale = match tag.split('-').next() {
-            Some("zh") => entities::enums::Locale::Zh,
-            Some("en") => entities::enums::Locale::En,
-            _ => continue,
-        };
-        if quality > 0.0 && best.is_none_or(|(q, _)| quality > q) {
-            best = Some((quality, locale));
-        }
-    }
-    best.map(|(_, locale)| locale)
-}
-
-/// Checks an `Authorization` header value: a bearer access token (JWT) or API token, still
-/// live (see [`credentials`]).
-pub(crate) async fn authenticate(
-    state: &AppState,
-    value: &HeaderValue,
-) -> Result<Authenticated, AppError> {
-    let header = value
-        .to_str()
-        .map_err(|_| AppError::Unauthenticated("use `Authorization: Bearer <token>`"))?;
-    let authenticated = credentials::authenticate(&state.db.conn, &state.keys, header).await?;
-    // Read with the credentials, before the request reads anything: the node's caches drop what
-    // the caller may expect to have changed.
-    if let Some(position) = authenticated.log_position {
-        state.cache.observe_position(position);
-    }
-    Ok(authenticated)
-}
-
-/// Who sent the HTTP request.
-pub(crate) struct Caller {
-    pub(crate) identity: Option<Identity>,
-    /// The credential that identified them, kept by a websocket connection.
-    pub(crate) credential: Option<Credential>,
-    /// Whether the change log's position was read with the credential (see
-    /// [`ResponseCache::may_share_rows`](crate::http::response_cache::ResponseCache::may_share_rows)).
-    pub(crate) position_read: bool,
-    pub(crate) locale: Option<entities::enums::Locale>,
-    pub(crate) client: String,
-    pub(crate) login_tried: Arc<AtomicBool>,
-}
-
-/// The peer of the connection, when the server was started with connection info.
-pub(crate) type Peer = Option<Extension<ConnectInfo<SocketAddr>>>;
-
-/// The client's address: the first `X-Forwarded-For` entry when the proxy is trusted and it is
-/// an address, else the connection's peer (`unknown` without one).
-pub(crate) fn client_address(state: &AppState, headers: &HeaderMap, peer: Peer) -> String {
-    let forwarded = state
-        .config
-        .trust_forwarded_for
-        .then(|| {
-            headers
-                .get("x-forwarded-for")
-                .and_then(|value| value.to_str().ok())
-        })
-        .flatten()
-        .and_then(|value| value.split(',').next())
-        // Only an address: the header is the client's to write when no proxy overwrites it.
-        .and_then(|value| value.trim().parse::<std::net::IpAddr>().ok())
-        .map(|address| address.to_string());
-    forwarded
-        .or_else(|| peer.map(|Extension(ConnectInfo(addr))| addr.ip().to_string()))
-        .unwrap_or_else(|| "unknown".to_owned())
-}
-
-/// Checks the `Authorization` header: a bearer access token (JWT) or API token. No header means
-/// an anonymous caller; a header that does not check out is refused with 401.
-pub(crate) async fn caller(
-    state: &AppState,
-    headers: &HeaderMap,
-    peer: Peer,
-    media: Media,
-) -> Result<Caller, Response> {
-    let client = client_address(state, headers, peer);
-    let login_tried = Arc::new(AtomicBool::new(false));
-    let Some(value) = headers.get(header::AUTHORIZATION) else {
-        return Ok(Caller {
-            identity: None,
-            credential: None,
-            position_read: false,
-            locale: preferred_locale(headers),
-            client,
-            login_tried,
-        });
-    };
-    match authenticate(state, value).await {
-        Ok(authenticated) => Ok(Caller {
-            position_read: authenticated.log_position.is_some(),
-            identity: Some(authenticated.identity),
-            credential: Some(authenticated.credential),
-            locale: preferred_locale(headers),
-            client,
-            login_tried,
-        }),
-        Err(error) => {
-            let code = error.code();
-            error.log();
-            let message = if code == ErrorCode::InternalServerError {
-                "internal server error".to_owned()
-            } else {
-                error.to_string()
-            };
-            let mut response = request_error(code, media, message);
-            if code == ErrorCode::Unauthenticated {
-                response
-                    .headers_mut()
-                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-            }
-            Err(response)
-        }
-    }
-}
-
 async fn run(
     state: &AppState,
     engine: &Engine,
     caller: &Caller,
+    login_tried: &Arc<AtomicBool>,
     mut request: async_graphql::Request,
     is_get: bool,
     media: Media,
@@ -439,24 +324,21 @@ async fn run(
         ));
     }
 
-    // A query may read the node's shared rows (people, institutions, an article's links...).
-    let shared_rows = operation_type == OperationType::Query
-        && state
-            .cache
-            .may_share_rows(
-                &state.db.conn,
-                caller.identity.is_some() && !caller.position_read,
-            )
-            .await;
-    let viewer = Viewer::new(caller.identity.clone(), state.config.site_utc_offset);
-    let context = RequestContext::new(
+    // A query may read what the node keeps (people, institutions, an article's links, list
+    // pages); a mutation's answer must show its own write.
+    let db = state.db.conn.clone();
+    let viewer = caller.viewer(state.config.site_utc_offset);
+    let reader = if operation_type == OperationType::Query {
+        Reader::for_reading(db, &state.reads, viewer, caller.position_read).await
+    } else {
+        Reader::new(db, viewer, None)
+    };
+    let mut context = RequestContext::new(
         state.clone(),
-        viewer,
+        reader,
         caller.client.clone(),
-        caller.login_tried.clone(),
-        shared_rows,
+        login_tried.clone(),
     );
-    let mut context = context;
     context.rendering = engine.rendering.clone();
     context.preferred_locale = caller.locale;
     context.writes_nodes = writes_nodes;
@@ -483,9 +365,9 @@ async fn run(
     if operation_type == OperationType::Mutation {
         // The writer's own node shows a change at once; mutations that change no content
         // (`login`, tokens) leave the cache alone.
-        if let Err(error) = state.cache.observe_change_log(&state.db.conn).await {
-            tracing::warn!(%error, "response cache: cannot read the change log; dropping it");
-            state.cache.invalidate();
+        if let Err(error) = state.reads.version.observe_change_log(&state.db.conn).await {
+            tracing::warn!(%error, "cannot read the change log; dropping what the node keeps");
+            state.reads.version.invalidate();
         }
     }
     // Errors raised by the library itself carry no code; ours always do. A limit gets its own
@@ -528,29 +410,14 @@ struct Caching {
     get: bool,
     /// No credentials: the response is the same for every anonymous reader.
     anonymous: bool,
-    /// The client's `If-None-Match`.
-    if_none_match: Option<String>,
 }
 
 impl Caching {
-    fn new(get: bool, caller: Option<&Caller>, headers: &HeaderMap) -> Self {
+    fn new(get: bool, caller: Option<&Caller>) -> Self {
         Self {
             get,
             anonymous: caller.is_none_or(|caller| caller.identity.is_none()),
-            if_none_match: headers
-                .get(header::IF_NONE_MATCH)
-                .and_then(|value| value.to_str().ok())
-                .map(str::to_owned),
         }
-    }
-
-    fn matches(&self, etag: &str) -> bool {
-        self.if_none_match.as_deref().is_some_and(|header| {
-            header
-                .split(',')
-                .map(|tag| tag.trim().trim_start_matches("W/"))
-                .any(|tag| tag == etag || tag == "*")
-        })
     }
 }
 
@@ -572,37 +439,16 @@ fn respond(outcome: Outcome, media: Media, caching: &Caching) -> Response {
                 && policy.public;
             let cacheable = caching.get && response.errors.is_empty();
             let body = write_response(&response);
-            let mut http = if cacheable {
-                let etag = format!("\"{}\"", &persisted::hash_bytes(&body)[..40]);
-                let control = if !caching.anonymous || !policy.public {
-                    "private, no-cache".to_owned()
-                } else if policy.max_age > 0 {
-                    format!("public, max-age={}", policy.max_age)
-                } else {
-                    "public, no-cache".to_owned()
-                };
-                let mut http = if caching.matches(&etag) {
-                    StatusCode::NOT_MODIFIED.into_response()
-                } else {
-                    let mut http = (StatusCode::OK, Bytes::from(body)).into_response();
-                    http.headers_mut()
-                        .insert(header::CONTENT_TYPE, media.content_type());
-                    http
-                };
-                let headers = http.headers_mut();
-                if let Ok(value) = HeaderValue::from_str(&etag) {
-                    headers.insert(header::ETAG, value);
-                }
-                if let Ok(value) = HeaderValue::from_str(&control) {
-                    headers.insert(header::CACHE_CONTROL, value);
-                }
-                http
-            } else {
-                let mut http = (StatusCode::OK, Bytes::from(body)).into_response();
-                http.headers_mut()
-                    .insert(header::CONTENT_TYPE, media.content_type());
-                http
-            };
+            let tag = cacheable.then(|| etag::of_body(&body));
+            let mut http = (StatusCode::OK, Bytes::from(body)).into_response();
+            let headers = http.headers_mut();
+            headers.insert(header::CONTENT_TYPE, media.content_type());
+            if let Some(tag) = tag {
+                let public = caching.anonymous && policy.public;
+                let max_age = u32::try_from(policy.max_age).unwrap_or(0);
+                headers.insert(header::ETAG, tag);
+                headers.insert(header::CACHE_CONTROL, etag::cache_control(public, max_age));
+            }
             if shareable {
                 http.extensions_mut().insert(Shareable);
             }
@@ -623,7 +469,7 @@ fn respond(outcome: Outcome, media: Media, caching: &Caching) -> Response {
 pub async fn get(
     State(state): State<AppState>,
     Extension(engine): Extension<Arc<Engine>>,
-    peer: Peer,
+    caller: Result<Caller, AppError>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
@@ -654,13 +500,14 @@ pub async fn get(
             );
         }
     };
-    let caller = match caller(&state, &headers, peer, media).await {
+    let caller = match caller {
         Ok(caller) => caller,
-        Err(response) => return response,
+        Err(error) => return refused_credentials(error, media),
     };
-    let caching = Caching::new(true, Some(&caller), &headers);
+    let caching = Caching::new(true, Some(&caller));
+    let login_tried = Arc::default();
     respond(
-        run(&state, &engine, &caller, request, true, media).await,
+        run(&state, &engine, &caller, &login_tried, request, true, media).await,
         media,
         &caching,
     )
@@ -670,7 +517,7 @@ pub async fn get(
 pub async fn post(
     State(state): State<AppState>,
     Extension(engine): Extension<Arc<Engine>>,
-    peer: Peer,
+    caller: Result<Caller, AppError>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
@@ -720,19 +567,29 @@ pub async fn post(
         Err(_) => return too_large(),
     };
 
-    let caller = match caller(&state, &headers, peer, media).await {
+    let caller = match caller {
         Ok(caller) => caller,
-        Err(response) => return response,
+        Err(error) => return refused_credentials(error, media),
     };
+    let login_tried = Arc::default();
     let is_batch = bytes.iter().find(|byte| !byte.is_ascii_whitespace()) == Some(&b'[');
     if is_batch {
-        return post_batch(&state, &engine, &caller, &bytes, media).await;
+        return post_batch(&state, &engine, &caller, &login_tried, &bytes, media).await;
     }
     match serde_json::from_slice::<async_graphql::Request>(&bytes) {
         Ok(request) => respond(
-            run(&state, &engine, &caller, request, false, media).await,
+            run(
+                &state,
+                &engine,
+                &caller,
+                &login_tried,
+                request,
+                false,
+                media,
+            )
+            .await,
             media,
-            &Caching::new(false, Some(&caller), &headers),
+            &Caching::new(false, Some(&caller)),
         ),
         Err(error) => request_error(
             ErrorCode::BadRequest,
@@ -746,6 +603,7 @@ async fn post_batch(
     state: &AppState,
     engine: &Engine,
     caller: &Caller,
+    login_tried: &Arc<AtomicBool>,
     bytes: &[u8],
     media: Media,
 ) -> Response {
@@ -776,7 +634,7 @@ async fn post_batch(
     }
     let mut bodies = Vec::with_capacity(requests.len());
     for request in requests {
-        let value = match run(state, engine, caller, request, false, media).await {
+        let value = match run(state, engine, caller, login_tried, request, false, media).await {
             Outcome::Executed(response, _) => write_response(&response),
             Outcome::DocumentRefused(errors) => json!({ "errors": errors }).to_string().into(),
             Outcome::Refused(_) => {

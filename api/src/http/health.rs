@@ -8,6 +8,7 @@ use axum::{Extension, Json};
 use serde_json::{Value, json};
 
 use crate::graphql::engine::Engine;
+use crate::http::response_cache::ResponseCache;
 use crate::state::AppState;
 
 /// Counters in the Prometheus text format: SQL statements run, the response cache's hits,
@@ -15,8 +16,10 @@ use crate::state::AppState;
 pub async fn metrics(
     State(state): State<AppState>,
     Extension(engine): Extension<Arc<Engine>>,
+    Extension(responses): Extension<Arc<ResponseCache>>,
 ) -> impl axum::response::IntoResponse {
-    let cache = state.cache.stats();
+    let cache = responses.stats();
+    let (reads, read_bytes) = state.reads.kept.size();
     let lines = [
         (
             "newsdesk_sql_statements_total",
@@ -40,7 +43,7 @@ pub async fn metrics(
             "newsdesk_response_cache_invalidations_total",
             "counter",
             "Times the response cache was emptied.",
-            cache.invalidations,
+            state.reads.version.invalidations(),
         ),
         (
             "newsdesk_response_cache_collapsed_total",
@@ -64,25 +67,25 @@ pub async fn metrics(
             "newsdesk_response_cache_bytes",
             "gauge",
             "Bytes held by the response cache.",
-            cache.bytes as u64,
+            cache.bytes,
         ),
         (
             "newsdesk_kept_reads",
             "gauge",
             "Reads kept (list pages and totals, articles by slug).",
-            cache.reads as u64,
+            reads as u64,
         ),
         (
             "newsdesk_kept_read_bytes",
             "gauge",
             "Bytes held by kept reads (approximately).",
-            cache.read_bytes as u64,
+            read_bytes,
         ),
         (
             "newsdesk_kept_reads_collapsed_total",
             "counter",
             "Reads that waited for an identical one being made instead of reading.",
-            cache.collapsed_reads,
+            state.reads.kept.collapsed(),
         ),
         (
             "newsdesk_graphql_article_nodes_direct_total",

@@ -18,12 +18,12 @@ use axum::response::{IntoResponse, Response};
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::watch;
 
-use super::graphql::{Media, Peer, caller, client_address};
+use super::caller::{client_address, identify};
 use crate::auth::credentials::{self, Credential};
 use crate::graphql::RequestContext;
 use crate::graphql::engine::Engine;
 use crate::graphql::live_rules::LiveConnection;
-use crate::reads::Viewer;
+use crate::reads::Reader;
 use crate::state::AppState;
 
 /// Most subscriptions one connection may hold at once.
@@ -87,11 +87,12 @@ pub async fn websocket(
     State(state): State<AppState>,
     Extension(engine): Extension<Arc<Engine>>,
     Extension(sockets): Extension<Arc<Connections>>,
-    peer: Peer,
+    peer: Option<Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
     headers: HeaderMap,
     protocol: async_graphql_axum::GraphQLProtocol,
     upgrade: axum::extract::WebSocketUpgrade,
 ) -> Response {
+    let peer = peer.map(|Extension(axum::extract::ConnectInfo(addr))| addr);
     let client = client_address(&state, &headers, peer);
     let max = state.config.ws_max_connections_per_client;
     let Some(slot) = sockets.open(&client, max) else {
@@ -182,7 +183,7 @@ async fn connection_init(
     if let Some(token) = token.and_then(|token| HeaderValue::from_str(&token).ok()) {
         headers.insert(header::AUTHORIZATION, token);
     }
-    let caller = caller(&state, &headers, None, Media::Json)
+    let caller = identify(&state, &headers, slot.client.clone())
         .await
         .map_err(|_| {
             async_graphql::Error::new("the credentials in connection_init were refused")
@@ -190,16 +191,14 @@ async fn connection_init(
     if let Some(credential) = caller.credential.clone() {
         tokio::spawn(watch_credential(state.clone(), credential, close));
     }
-    let viewer = Viewer::new(caller.identity.clone(), state.config.site_utc_offset);
-    // A connection lives long: nested fields must not be served from a stale cache.
-    let context = RequestContext::new(
-        state.clone(),
-        viewer,
-        caller.client,
-        caller.login_tried,
-        false,
+    // A connection lives long: nested fields must not be served from a stale copy.
+    let reader = Reader::new(
+        state.db.conn.clone(),
+        caller.viewer(state.config.site_utc_offset),
+        None,
     )
     .uncached();
+    let context = RequestContext::new(state.clone(), reader, caller.client.clone(), Arc::default());
     let mut data = async_graphql::Data::default();
     data.insert(context);
     let registered_only = (caller.identity.is_none() && state.config.persisted_queries_only)

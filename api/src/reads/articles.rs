@@ -20,11 +20,12 @@ use sea_orm::{
 
 use super::{Viewer, group_by, sections};
 use crate::error::AppResult;
-use crate::http::response_cache::ResponseCache;
+use crate::reads::Reads;
+use crate::reads::kept::ReadKey;
 use crate::reads::pagination::{self, KeyKind, Ordering, Page, PageArgs, SortKey};
 
 /// Which articles a list shows. Every set field narrows the list.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct ArticleFilter {
     /// Filed in this section or, with `include_subsections`, anywhere below it.
     pub section: Option<i64>,
@@ -49,7 +50,7 @@ pub struct ArticleFilter {
 }
 
 /// The orders a list of articles can come in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum ArticleOrder {
     /// Latest publication first.
     #[default]
@@ -177,7 +178,7 @@ async fn select<C: ConnectionTrait>(
 }
 
 /// Whether a list reads the articles' bodies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Bodies {
     /// Read them.
     Read,
@@ -216,24 +217,36 @@ pub async fn count<C: ConnectionTrait>(
     Ok(select(db, viewer, filter).await?.count(db).await?)
 }
 
-/// [`count`], kept in the node's cache of reads when `kept` is given (see
-/// [`ResponseCache::kept`]; give it only to requests that write nothing).
+/// [`count`], kept among the node's reads when `kept` is given (see [`Reads`]; give it only to
+/// requests that write nothing).
 pub async fn count_kept<C: ConnectionTrait>(
     db: &C,
     viewer: &Viewer,
     filter: &ArticleFilter,
-    kept: Option<&ResponseCache>,
+    kept: Option<&Reads>,
 ) -> AppResult<u64> {
-    let Some(cache) = kept else {
+    let Some(reads) = kept else {
         return count(db, viewer, filter).await;
     };
-    let key = format!("articles count {:?} {filter:?}", viewer.visibility());
-    cache.count(key, count(db, viewer, filter)).await
+    let key = ReadKey::ArticleCount {
+        visibility: viewer.visibility(),
+        filter: filter.clone(),
+    };
+    let count = reads
+        .kept
+        .read(
+            &reads.version,
+            key,
+            None::<fn(&u64) -> usize>,
+            count(db, viewer, filter),
+        )
+        .await?;
+    Ok(*count)
 }
 
-/// [`list`], kept in the node's cache of reads when `kept` is given (see
-/// [`ResponseCache::kept`]; give it only to requests that write nothing): a page of a busy list
-/// is read once per change rather than once per request.
+/// [`list`], kept among the node's reads when `kept` is given (see [`Reads`]; give it only to
+/// requests that write nothing): a page of a busy list is read once per change rather than once
+/// per request.
 pub async fn list_kept<C: ConnectionTrait>(
     db: &C,
     viewer: &Viewer,
@@ -241,34 +254,40 @@ pub async fn list_kept<C: ConnectionTrait>(
     order: ArticleOrder,
     page: &PageArgs,
     bodies: Bodies,
-    kept: Option<&ResponseCache>,
+    kept: Option<&Reads>,
 ) -> AppResult<Arc<Page<article::Model>>> {
     let read = list(db, viewer, filter, order, page, bodies);
-    let Some(cache) = kept else {
+    let Some(reads) = kept else {
         return Ok(Arc::new(read.await?));
     };
-    let key = format!(
-        "articles page {:?} {order:?} {bodies:?} {page:?} {filter:?}",
-        viewer.visibility()
-    );
+    let key = ReadKey::ArticlePage {
+        visibility: viewer.visibility(),
+        filter: filter.clone(),
+        order,
+        bodies,
+        page: page.clone(),
+    };
     let weight = |page: &Page<article::Model>| {
         page.items
             .iter()
             .map(|(cursor, row)| cursor.len() + weight(row))
             .sum()
     };
-    cache.kept(key, weight, read).await
+    reads
+        .kept
+        .read(&reads.version, key, Some(weight), read)
+        .await
 }
 
-/// [`find_by_slug`] or, with a `preferred` locale, [`find_by_slug_preferring`]; kept in the
-/// node's cache of reads when `kept` is given (as [`list_kept`]).
+/// [`find_by_slug`] or, with a `preferred` locale, [`find_by_slug_preferring`]; kept among the
+/// node's reads when `kept` is given (as [`list_kept`]).
 pub async fn by_slug_kept<C: ConnectionTrait>(
     db: &C,
     viewer: &Viewer,
     slug: &str,
     locale: Option<Locale>,
     preferred: Option<Locale>,
-    kept: Option<&ResponseCache>,
+    kept: Option<&Reads>,
 ) -> AppResult<Option<article::Model>> {
     let preferred = preferred.filter(|_| locale.is_none());
     let read = async {
@@ -277,15 +296,19 @@ pub async fn by_slug_kept<C: ConnectionTrait>(
             _ => find_by_slug(db, viewer, slug, locale).await,
         }
     };
-    let Some(cache) = kept else {
+    let Some(reads) = kept else {
         return read.await;
     };
-    let key = format!(
-        "article {:?} {locale:?} {preferred:?} {slug}",
-        viewer.visibility()
-    );
-    let row = cache
-        .kept(key, |row| row.as_ref().map_or(0, weight), read)
+    let key = ReadKey::ArticleBySlug {
+        visibility: viewer.visibility(),
+        slug: slug.to_owned(),
+        locale,
+        preferred,
+    };
+    let weigh = |row: &Option<article::Model>| row.as_ref().map_or(0, weight);
+    let row = reads
+        .kept
+        .read(&reads.version, key, Some(weigh), read)
         .await?;
     Ok(Option::clone(&row))
 }

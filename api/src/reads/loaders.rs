@@ -12,17 +12,17 @@ use entities::{
 use sea_orm::DatabaseConnection;
 
 use crate::error::AppError;
-use crate::http::response_cache::ResponseCache;
 use crate::reads::cache::RowId;
+use crate::reads::kept::ReadKey;
 use crate::reads::sections::SectionTree;
-use crate::reads::{Viewer, agreements, articles, institutions, people, sections};
+use crate::reads::{Reads, Viewer, agreements, articles, institutions, people, sections};
 
 /// The per-request loader state: the pool and the caller, so that article visibility applies to
 /// every batch, and the node's shared rows when the request may read them.
 pub struct Loaders {
     db: DatabaseConnection,
     viewer: Viewer,
-    shared: Option<Arc<ResponseCache>>,
+    shared: Option<Arc<Reads>>,
 }
 
 /// Builds the request's loader. With `shared`, loaders marked `shared` below answer from the
@@ -31,7 +31,7 @@ pub struct Loaders {
 pub fn request_loader(
     db: DatabaseConnection,
     viewer: Viewer,
-    shared: Option<Arc<ResponseCache>>,
+    shared: Option<Arc<Reads>>,
 ) -> DataLoader<Loaders, HashMapCache> {
     DataLoader::with_cache(
         Loaders { db, viewer, shared },
@@ -62,53 +62,9 @@ impl Loaders {
         Self: Loader<K>,
     {
         match &self.shared {
-            Some(cache) if K::SHARED && cache.rows_epoch().is_some() => cache.shared_row_arcs(keys),
+            Some(reads) if K::SHARED && reads.rows_epoch().is_some() => reads.shared.get(keys),
             _ => Vec::new(),
         }
-    }
-
-    /// A loader outside GraphQL (the REST views): with `shared`, rows marked `shared` below
-    /// come from (and go to) the node's shared rows; give it only to requests that write nothing.
-    pub fn new(db: DatabaseConnection, viewer: Viewer, shared: Option<Arc<ResponseCache>>) -> Self {
-        Self { db, viewer, shared }
-    }
-
-    /// The values of `ids` through the loader of `K`, by id, in one batch (or none, when the
-    /// shared rows hold them all).
-    pub async fn by_ids<K>(
-        &self,
-        ids: &[i64],
-    ) -> Result<HashMap<i64, <Self as Loader<K>>::Value>, AppError>
-    where
-        K: RowKey,
-        Self: Loader<K, Error = Arc<AppError>>,
-    {
-        let mut seen = std::collections::HashSet::new();
-        let keys: Vec<K> = ids
-            .iter()
-            .filter(|id| seen.insert(**id))
-            .map(|id| K::from_id(*id))
-            .collect();
-        if keys.is_empty() {
-            return Ok(HashMap::new());
-        }
-        let values = Loader::<K>::load(self, &keys).await.map_err(owned)?;
-        let mut by_id = HashMap::with_capacity(values.len());
-        for id in seen {
-            if let Some(value) = values.get(&K::from_id(id)) {
-                by_id.insert(id, value.clone());
-            }
-        }
-        Ok(by_id)
-    }
-
-    /// The section tree, from the shared rows when they hold it.
-    pub async fn section_tree(&self) -> Result<Arc<SectionTree>, AppError> {
-        let mut tree = Loader::<AllSections>::load(self, &[AllSections])
-            .await
-            .map_err(owned)?;
-        tree.remove(&AllSections)
-            .ok_or_else(|| AppError::Internal("the section tree did not load".into()))
     }
 
     /// What the shared rows hold of `keys`, the keys still to fetch, and the epoch to keep
@@ -118,12 +74,17 @@ impl Loaders {
         K: RowId + Eq + std::hash::Hash + Copy + Send + Sync + 'static,
         V: Clone + Send + Sync + 'static,
     {
-        let cache = self.shared.as_ref().filter(|_| shared);
-        let Some((cache, epoch)) = cache.and_then(|cache| Some((cache, cache.rows_epoch()?)))
+        let reads = self.shared.as_ref().filter(|_| shared);
+        let Some((reads, epoch)) = reads.and_then(|reads| Some((reads, reads.rows_epoch()?)))
         else {
             return (HashMap::new(), keys.to_vec(), None);
         };
-        let found: HashMap<K, V> = cache.shared_rows(keys);
+        let found: HashMap<K, V> = reads
+            .shared
+            .get::<K, V>(keys)
+            .into_iter()
+            .map(|(key, value)| (key, V::clone(&value)))
+            .collect();
         let missing = keys
             .iter()
             .filter(|key| !found.contains_key(key))
@@ -171,17 +132,20 @@ macro_rules! loader {
     (@scope per_visibility) => { false };
     (@scope per_request) => { false };
     // Values that depend on which articles the caller sees: a batch is kept among the node's
-    // reads under the caller's visibility (see `ResponseCache::kept`).
+    // reads under the caller's visibility (see `kept`), by the key's variant of `ReadKey`.
     (@read per_visibility, $self:ident, $key:ident, $ids:ident, $body:expr) => {
         match &$self.shared {
-            Some(cache) => {
-                let name = format!(
-                    concat!(stringify!($key), " {:?} {:?}"),
-                    $self.viewer.visibility(),
-                    $ids
-                );
+            Some(reads) => {
+                let key = ReadKey::$key {
+                    visibility: $self.viewer.visibility(),
+                    ids: $ids.clone(),
+                };
                 let weight = |rows: &HashMap<i64, _>| rows.values().map(Weight::weight).sum();
-                cache.kept(name, weight, $body).await.map(|rows| HashMap::clone(&rows))
+                reads
+                    .kept
+                    .read(&reads.version, key, Some(weight), $body)
+                    .await
+                    .map(|rows| HashMap::clone(&rows))
             }
             None => $body.await,
         }
@@ -230,8 +194,8 @@ macro_rules! loader {
                     rows.into_iter().map(|(id, value)| ($key(id), value)).collect();
                 let $keys = &missing;
                 $fill
-                if let (Some(cache), Some(epoch)) = (&self.shared, epoch) {
-                    cache.keep_rows(epoch, &$values);
+                if let (Some(reads), Some(epoch)) = (&self.shared, epoch) {
+                    reads.shared.keep(&reads.version, epoch, &$values);
                 }
                 found.extend($values);
                 Ok(found)
@@ -349,14 +313,9 @@ impl Loader<AllSections> for Loaders {
         }
         let tree = sections::tree(&self.db).await.map_err(Arc::new)?;
         let values = HashMap::from([(AllSections, Arc::new(tree))]);
-        if let (Some(cache), Some(epoch)) = (&self.shared, epoch) {
-            cache.keep_rows(epoch, &values);
+        if let (Some(reads), Some(epoch)) = (&self.shared, epoch) {
+            reads.shared.keep(&reads.version, epoch, &values);
         }
         Ok(values)
     }
-}
-
-/// A loader's error, owned again (a batch's error is shared by every key that waited on it).
-fn owned(error: Arc<AppError>) -> AppError {
-    Arc::try_unwrap(error).unwrap_or_else(|shared| AppError::Internal(format!("{shared:?}")))
 }

@@ -12,9 +12,10 @@ use crate::content::jsonld::{NewsArticleParts, news_article};
 use crate::content::markdown;
 use crate::error::AppResult;
 use crate::ids::{self, Kind};
+use crate::reads::Reader;
 use crate::reads::loaders::{
     AgreementById, AgreementsOfArticle, AuthorsOf, InstitutionById, InstitutionsMentionedIn,
-    Loaders, MediaOf, PeopleMentionedIn, PersonById, TagsOf,
+    MediaOf, PeopleMentionedIn, PersonById, TagsOf,
 };
 use crate::reads::sections;
 
@@ -324,10 +325,10 @@ fn lower<T: std::fmt::Debug>(value: T) -> String {
     snake
 }
 
-/// Builds the views of `rows`, loading each relation once for all of them, through `relations`
-/// (which answers what the node's shared rows hold, when it may read them).
+/// Builds the views of `rows`, loading each relation once for all of them, through the request's
+/// reader (which answers what the node's shared rows hold, when it may read them).
 pub async fn article_views(
-    relations: &Loaders,
+    relations: &Reader,
     rows: Vec<article::Model>,
 ) -> AppResult<Vec<ArticleView>> {
     let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();

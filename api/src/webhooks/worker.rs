@@ -48,7 +48,11 @@ impl Settings {
     }
 }
 
-/// Copies new changes into deliveries for the endpoints that want them; returns how many.
+/// Changes queued at a time.
+const FAN_OUT_BATCH: usize = 500;
+
+/// Copies new changes into deliveries for the endpoints that want them; returns how many changes
+/// it took in (at most [`FAN_OUT_BATCH`]).
 pub async fn fan_out(db: &DatabaseConnection) -> AppResult<usize> {
     let txn = crate::db::begin_write(db).await?;
     // The row lock makes concurrent nodes take turns; each change is queued once.
@@ -62,7 +66,7 @@ pub async fn fan_out(db: &DatabaseConnection) -> AppResult<usize> {
     let changes = change::Entity::find()
         .filter(change::Column::Seq.gt(cursor.seq))
         .order_by_asc(change::Column::Seq)
-        .limit(500)
+        .limit(FAN_OUT_BATCH as u64)
         .all(&txn)
         .await?;
     let Some(last) = changes.last().map(|row| row.seq) else {
@@ -73,7 +77,6 @@ pub async fn fan_out(db: &DatabaseConnection) -> AppResult<usize> {
         .all(&txn)
         .await?;
     let at = now();
-    let mut queued = 0;
     for row in &changes {
         // The log also records changes to credentials, which are no endpoint's business.
         if !ENTITY_TYPES.contains(&row.entity_type.as_str()) {
@@ -107,7 +110,6 @@ pub async fn fan_out(db: &DatabaseConnection) -> AppResult<usize> {
             }
             .insert(&txn)
             .await?;
-            queued += 1;
         }
     }
     webhook_cursor::Entity::update_many()
@@ -116,7 +118,7 @@ pub async fn fan_out(db: &DatabaseConnection) -> AppResult<usize> {
         .exec(&txn)
         .await?;
     txn.commit().await?;
-    Ok(queued)
+    Ok(changes.len())
 }
 
 /// The Standard Webhooks signature of a message: `v1,<base64 HMAC-SHA256>` over
@@ -329,22 +331,42 @@ fn describe(error: &reqwest::Error) -> String {
 }
 
 /// Runs the worker until the process ends, on its own connections (`db`), as `settings` say.
+/// New changes are queued when the change log's `head` moves (the node's change-log follower
+/// moves it); due deliveries are made as they come due, looked for every `settings.poll`.
 pub fn spawn_worker(
     db: DatabaseConnection,
     settings: Settings,
+    mut head: tokio::sync::watch::Receiver<i64>,
 ) -> AppResult<tokio::task::JoinHandle<()>> {
     let http = client(&settings)?;
     Ok(tokio::spawn(async move {
+        // Changes committed before the worker started may be waiting too.
+        let mut moved = true;
         loop {
-            if let Err(error) = fan_out(&db).await {
-                error.log();
+            if moved {
+                match fan_out(&db).await {
+                    // A full batch: more are waiting.
+                    Ok(taken) => moved = taken == FAN_OUT_BATCH,
+                    Err(error) => error.log(),
+                }
             }
             match deliver_due(&db, &http, &settings).await {
                 Ok(attempted) if attempted > 0 => continue,
                 Ok(_) => {}
                 Err(error) => error.log(),
             }
-            tokio::time::sleep(settings.poll).await;
+            if !moved {
+                tokio::select! {
+                    () = tokio::time::sleep(settings.poll) => {}
+                    changed = head.changed() => {
+                        if changed.is_err() {
+                            // No follower (the node is going down): look on every poll.
+                            tokio::time::sleep(settings.poll).await;
+                        }
+                        moved = true;
+                    }
+                }
+            }
         }
     }))
 }
