@@ -1,10 +1,10 @@
 //! The editorial write path: permissions, validation, the commands that change content, and the
-//! records every change leaves (revision, audit entry, change-log row), all in one transaction.
+//! records every change leaves (revision; audit entry and change-log row through
+//! [`crate::journal`]), all in one transaction.
 
 pub mod articles;
 pub mod cascade;
 pub mod catalog;
-pub mod journal;
 pub mod permissions;
 
 use sea_orm::{DbErr, SqlErr};

@@ -34,7 +34,7 @@ pub use subscription::Subscription;
 use crate::config::GraphqlLimits;
 use crate::error::{AppError, GraphqlResultExt};
 use crate::reads::pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageArgs};
-use crate::reads::{Reader, Reads, Viewer};
+use crate::reads::{Reader, Viewer};
 use crate::state::AppState;
 
 /// The Newsdesk schema.
@@ -131,12 +131,6 @@ impl RequestContext {
             writes_nodes: false,
             rendering: Arc::default(),
         }
-    }
-
-    /// What the node keeps of its reads (list pages and totals, articles by slug), when this
-    /// request may read and fill it.
-    pub(crate) fn kept(&self) -> Option<&Reads> {
-        self.reader.kept()
     }
 
     /// Keeps rows fetched some other way (a list of children) as if prefetched by `K`.

@@ -17,6 +17,7 @@ pub mod graphql;
 pub mod http;
 pub mod identity;
 pub mod ids;
+pub mod journal;
 pub mod reads;
 pub mod rest;
 pub mod search;

@@ -11,6 +11,7 @@ pub mod articles;
 pub mod cache;
 pub mod institutions;
 pub mod kept;
+mod kept_articles;
 pub mod loaders;
 pub mod pagination;
 pub mod people;

@@ -12,9 +12,9 @@ use sea_orm::{
 };
 
 use super::{random_token, token_hash};
-use crate::editorial::journal::{self, Change};
 use crate::error::{AppError, AppResult};
 use crate::identity::{Identity, SCOPES};
+use crate::journal::{self, Change};
 
 /// Every token starts with this, so it can be told from a JWT (and found by secret scanners).
 pub const PREFIX: &str = "nd_";

@@ -13,9 +13,9 @@ use sea_orm::{
 
 use super::tokens::{AccessFor, Keys};
 use super::{login_limit, passwords, random_token, token_hash};
-use crate::editorial::journal::{self, Change};
 use crate::error::{AppError, AppResult};
 use crate::identity::Identity;
+use crate::journal::{self, Change};
 
 /// What a successful login or refresh returns.
 #[derive(Debug, Clone)]

@@ -14,9 +14,9 @@ use sea_orm::{
 };
 
 use super::passwords;
-use crate::editorial::journal::{self, Change};
 use crate::error::{AppError, AppResult};
 use crate::identity::Identity;
+use crate::journal::{self, Change};
 
 /// Who runs a user command: an admin over the API, or the command line.
 #[derive(Debug, Clone, Copy)]

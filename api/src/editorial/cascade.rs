@@ -15,8 +15,8 @@ use entities::{
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
-use super::journal::{self, Change};
 use crate::error::AppResult;
+use crate::journal::{self, Change};
 
 /// What is deleted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -15,10 +15,10 @@ use sea_orm::{
 };
 
 use super::cascade::{self, Deleted};
-use super::journal::{self, Change};
 use super::{constraint_error, permissions};
 use crate::error::{AppError, AppResult};
 use crate::identity::Identity;
+use crate::journal::{self, Change};
 use crate::reads::Viewer;
 use crate::validate;
 

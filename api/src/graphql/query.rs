@@ -15,7 +15,7 @@ use crate::graphql::types::{
 };
 use crate::reads::loaders::AllSections;
 use crate::reads::pagination::MAX_PAGE_SIZE;
-use crate::reads::{articles, institutions, people};
+use crate::reads::{institutions, people};
 
 /// Every query root field.
 #[derive(MergedObject, Default)]
@@ -138,7 +138,7 @@ impl AccountQuery {
             None => None,
         };
         let entity_type = entity_type.or_else(|| entity.map(|(kind, _)| kind.name().to_owned()));
-        let rows = crate::editorial::journal::entries(
+        let rows = crate::journal::entries(
             &request.db,
             first as u64,
             entity_type.as_deref(),
@@ -193,16 +193,11 @@ impl ArticleQuery {
         locale: Option<Locale>,
     ) -> Result<Option<Article>> {
         let request = request(ctx)?;
-        let row = articles::by_slug_kept(
-            &request.db,
-            &request.viewer,
-            &slug,
-            locale.map(Into::into),
-            request.preferred_locale,
-            request.kept(),
-        )
-        .await
-        .gql()?;
+        let row = request
+            .reader
+            .article_by_slug(&slug, locale.map(Into::into), request.preferred_locale)
+            .await
+            .gql()?;
         if let Some(row) = &row {
             prefetch::articles(ctx, ctx.look_ahead(), std::slice::from_ref(row)).await?;
         }

@@ -1,4 +1,4 @@
-//! Validators, in one place. A successful GET response carries a strong `ETag`: a hash of its
+//! Validators and caching headers, in one place. A successful GET response carries a strong `ETag`: a hash of its
 //! body ([`of_body`]), or, for a response every anonymous caller shares, the content's version
 //! (put in by the response cache). [`conditional`] answers a request whose `If-None-Match`
 //! names the response's tag with 304 Not Modified, whoever rendered it; nothing else reads
@@ -9,8 +9,13 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::response_cache::Shareable;
 use crate::rest::Cached;
+
+/// Marks a response that every anonymous caller may be given (set by handlers, in the
+/// response's extensions): the response cache keeps it, and gives it the content's version as
+/// its validator.
+#[derive(Debug, Clone, Copy)]
+pub struct Shareable;
 
 /// The strong validator of a body: the first 40 hex digits of its SHA-256, quoted.
 pub fn of_body(body: &[u8]) -> HeaderValue {

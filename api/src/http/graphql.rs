@@ -25,8 +25,7 @@ use crate::graphql::engine::Engine;
 use crate::graphql::persisted;
 use crate::graphql::render::write_response;
 use crate::graphql::{RequestContext, document_error_code, too_many_aliases, with_code};
-use crate::http::etag;
-use crate::http::response_cache::Shareable;
+use crate::http::etag::{self, Shareable};
 use crate::reads::Reader;
 use crate::state::AppState;
 

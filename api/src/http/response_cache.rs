@@ -32,15 +32,10 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tokio::sync::Notify;
 
-use super::etag;
+use super::etag::{self, Shareable};
 use crate::reads::Reads;
 use crate::reads::cache::Bounded;
 use crate::reads::version::ContentVersion;
-
-/// Marks a response that every anonymous caller may be given (set by handlers, in the
-/// response's extensions).
-#[derive(Debug, Clone, Copy)]
-pub struct Shareable;
 
 /// Largest request body considered for caching (GraphQL POST); bigger ones pass through.
 const MAX_KEY_BODY: usize = 16 * 1024;

@@ -4,7 +4,6 @@
 //! an archived article or a scheduled one never reaches a caller who may not see it.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use entities::enums::Locale;
@@ -20,8 +19,6 @@ use sea_orm::{
 
 use super::{Viewer, group_by, sections};
 use crate::error::AppResult;
-use crate::reads::Reads;
-use crate::reads::kept::ReadKey;
 use crate::reads::pagination::{self, KeyKind, Ordering, Page, PageArgs, SortKey};
 
 /// Which articles a list shows. Every set field narrows the list.
@@ -215,102 +212,6 @@ pub async fn count<C: ConnectionTrait>(
     filter: &ArticleFilter,
 ) -> AppResult<u64> {
     Ok(select(db, viewer, filter).await?.count(db).await?)
-}
-
-/// [`count`], kept among the node's reads when `kept` is given (see [`Reads`]; give it only to
-/// requests that write nothing).
-pub async fn count_kept<C: ConnectionTrait>(
-    db: &C,
-    viewer: &Viewer,
-    filter: &ArticleFilter,
-    kept: Option<&Reads>,
-) -> AppResult<u64> {
-    let Some(reads) = kept else {
-        return count(db, viewer, filter).await;
-    };
-    let key = ReadKey::ArticleCount {
-        visibility: viewer.visibility(),
-        filter: filter.clone(),
-    };
-    let count = reads
-        .kept
-        .read(
-            &reads.version,
-            key,
-            None::<fn(&u64) -> usize>,
-            count(db, viewer, filter),
-        )
-        .await?;
-    Ok(*count)
-}
-
-/// [`list`], kept among the node's reads when `kept` is given (see [`Reads`]; give it only to
-/// requests that write nothing): a page of a busy list is read once per change rather than once
-/// per request.
-pub async fn list_kept<C: ConnectionTrait>(
-    db: &C,
-    viewer: &Viewer,
-    filter: &ArticleFilter,
-    order: ArticleOrder,
-    page: &PageArgs,
-    bodies: Bodies,
-    kept: Option<&Reads>,
-) -> AppResult<Arc<Page<article::Model>>> {
-    let read = list(db, viewer, filter, order, page, bodies);
-    let Some(reads) = kept else {
-        return Ok(Arc::new(read.await?));
-    };
-    let key = ReadKey::ArticlePage {
-        visibility: viewer.visibility(),
-        filter: filter.clone(),
-        order,
-        bodies,
-        page: page.clone(),
-    };
-    let weight = |page: &Page<article::Model>| {
-        page.items
-            .iter()
-            .map(|(cursor, row)| cursor.len() + weight(row))
-            .sum()
-    };
-    reads
-        .kept
-        .read(&reads.version, key, Some(weight), read)
-        .await
-}
-
-/// [`find_by_slug`] or, with a `preferred` locale, [`find_by_slug_preferring`]; kept among the
-/// node's reads when `kept` is given (as [`list_kept`]).
-pub async fn by_slug_kept<C: ConnectionTrait>(
-    db: &C,
-    viewer: &Viewer,
-    slug: &str,
-    locale: Option<Locale>,
-    preferred: Option<Locale>,
-    kept: Option<&Reads>,
-) -> AppResult<Option<article::Model>> {
-    let preferred = preferred.filter(|_| locale.is_none());
-    let read = async {
-        match (locale, preferred) {
-            (None, Some(preferred)) => find_by_slug_preferring(db, viewer, slug, preferred).await,
-            _ => find_by_slug(db, viewer, slug, locale).await,
-        }
-    };
-    let Some(reads) = kept else {
-        return read.await;
-    };
-    let key = ReadKey::ArticleBySlug {
-        visibility: viewer.visibility(),
-        slug: slug.to_owned(),
-        locale,
-        preferred,
-    };
-    let weigh = |row: &Option<article::Model>| row.as_ref().map_or(0, weight);
-    let row = reads
-        .kept
-        .read(&reads.version, key, Some(weigh), read)
-        .await?;
-    Ok(Option::clone(&row))
 }
 
 /// About how many bytes a row takes in memory.

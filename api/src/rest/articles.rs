@@ -55,21 +55,13 @@ pub async fn list_articles(
     Params(params): Params<ArticleParams>,
 ) -> AppResult<Cached> {
     let reader = super::reader(&state, &caller).await;
-    let (db, viewer) = (reader.db(), reader.viewer());
     let filter = article_filter(&state, &params).await?;
     let order = params.order.unwrap_or_default().into();
     let bodies = articles::Bodies::Read;
-    let rows = articles::list_kept(
-        db,
-        viewer,
-        &filter,
-        order,
-        &page.args()?,
-        bodies,
-        reader.kept(),
-    )
-    .await?;
-    let total_count = articles::count_kept(db, viewer, &filter, reader.kept()).await?;
+    let rows = reader
+        .article_page(&filter, order, &page.args()?, bodies)
+        .await?;
+    let total_count = reader.article_count(&filter).await?;
     let _turn = state.renders.acquire().await.ok();
     let items = views::article_views(
         &reader,
@@ -77,7 +69,7 @@ pub async fn list_articles(
     )
     .await?;
     Cached::json(
-        viewer,
+        reader.viewer(),
         30,
         &ArticlePage::with_items(&rows, total_count, items),
     )
@@ -96,16 +88,10 @@ pub async fn get_article(
 ) -> AppResult<Cached> {
     let reader: Reader = super::reader(&state, &caller).await;
     let locale = params.locale.map(Into::into);
-    let row = articles::by_slug_kept(
-        reader.db(),
-        reader.viewer(),
-        &slug,
-        locale,
-        None,
-        reader.kept(),
-    )
-    .await?
-    .ok_or(AppError::NotFound { what: "article" })?;
+    let row = reader
+        .article_by_slug(&slug, locale, None)
+        .await?
+        .ok_or(AppError::NotFound { what: "article" })?;
     let _turn = state.renders.acquire().await.ok();
     let view = views::article_views(&reader, vec![row])
         .await?

@@ -2,7 +2,7 @@
 //! modelled in full. Facts the page does not give (Chinese names, exact start dates of
 //! positions, the photo file) are left empty rather than invented.
 
-use crate::editorial::journal::{Change, record_changes};
+use crate::journal::{Change, record_changes};
 use chrono::{DateTime, NaiveDate, SubsecRound, TimeZone, Utc};
 use entities::agreement::Areas;
 use entities::enums::{

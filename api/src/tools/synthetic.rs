@@ -21,7 +21,7 @@ use sea_orm::{
     ActiveModelTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, EntityTrait, Set,
 };
 
-use crate::editorial::journal::{Change, record_changes};
+use crate::journal::{Change, record_changes};
 
 /// The seed used when none is given.
 pub const DEFAULT_SEED: u64 = 0x5EED_2024_0409;

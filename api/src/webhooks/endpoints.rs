@@ -11,8 +11,9 @@ use sea_orm::{
 };
 
 use super::{ENTITY_TYPES, PENDING, address, now};
-use crate::editorial::{journal, permissions};
+use crate::editorial::permissions;
 use crate::error::{AppError, AppResult};
+use crate::journal;
 use crate::reads::Viewer;
 use crate::validate;
 

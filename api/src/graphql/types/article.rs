@@ -128,21 +128,16 @@ pub(crate) async fn article_connection(
             .iter()
             .any(|field| item.field(field).exists())
     });
-    let rows = articles::list_kept(
-        &request.db,
-        &request.viewer,
-        &filter,
-        args.order_by.into(),
-        &page,
-        if needs_body {
-            articles::Bodies::Read
-        } else {
-            articles::Bodies::Skip
-        },
-        request.kept(),
-    )
-    .await
-    .gql()?;
+    let bodies = if needs_body {
+        articles::Bodies::Read
+    } else {
+        articles::Bodies::Skip
+    };
+    let rows = request
+        .reader
+        .article_page(&filter, args.order_by.into(), &page, bodies)
+        .await
+        .gql()?;
     let rows = crate::reads::pagination::Page::clone(&rows);
     let models: Vec<article::Model> = rows.items.iter().map(|(_, row)| row.clone()).collect();
     for look in items {

@@ -9,7 +9,7 @@ use crate::error::GraphqlResultExt;
 use crate::graphql::render::{ArticleEdgeView, ArticleNode};
 use crate::graphql::request;
 use crate::reads::agreements::{self, AgreementFilter};
-use crate::reads::articles::{self, ArticleFilter};
+use crate::reads::articles::ArticleFilter;
 use crate::reads::institutions::{self, InstitutionFilter};
 use crate::reads::pagination::Page;
 use crate::reads::people;
@@ -31,9 +31,7 @@ impl ListTotal {
         let request = request(ctx)?;
         let db = &request.db;
         match self {
-            ListTotal::Articles(filter) => {
-                articles::count_kept(db, &request.viewer, filter, request.kept()).await
-            }
+            ListTotal::Articles(filter) => request.reader.article_count(filter).await,
             ListTotal::Institutions(filter) => institutions::count(db, filter).await,
             ListTotal::People => people::count(db).await,
             ListTotal::Agreements(filter) => agreements::count(db, filter).await,
