@@ -7,7 +7,7 @@ pub mod follower;
 
 pub use follower::{ChangeFeed, LiveChanges, start};
 
-use entities::enums::ChangeOp;
+use entities::enums::{ChangeOp, EntityType};
 
 /// One change, as subscribers receive it.
 #[derive(Debug, Clone)]
@@ -15,8 +15,8 @@ pub struct LiveChange {
     /// Its place in the change log; `None` for an article that came due with the clock, which
     /// writes no change.
     pub seq: Option<i64>,
-    /// `Article`, `Section`, ...
-    pub entity_type: String,
+    /// What changed.
+    pub entity_type: EntityType,
     /// The entity's id.
     pub entity_id: i64,
     /// Upsert or delete.

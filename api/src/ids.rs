@@ -2,6 +2,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use entities::enums::EntityType;
 
 use crate::error::{AppError, AppResult};
 
@@ -34,6 +35,23 @@ pub enum Kind {
     WebhookEndpoint,
     /// A webhook delivery.
     WebhookDelivery,
+}
+
+impl From<EntityType> for Kind {
+    fn from(entity_type: EntityType) -> Self {
+        match entity_type {
+            EntityType::Section => Kind::Section,
+            EntityType::Institution => Kind::Institution,
+            EntityType::Person => Kind::Person,
+            EntityType::Position => Kind::Position,
+            EntityType::Agreement => Kind::Agreement,
+            EntityType::Article => Kind::Article,
+            EntityType::User => Kind::User,
+            EntityType::ApiToken => Kind::ApiToken,
+            EntityType::WebhookEndpoint => Kind::WebhookEndpoint,
+            EntityType::WebhookDelivery => Kind::WebhookDelivery,
+        }
+    }
 }
 
 impl Kind {

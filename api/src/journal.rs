@@ -8,7 +8,7 @@
 //! a time, which gives the same guarantee.
 
 use chrono::{SubsecRound, Utc};
-use entities::enums::ChangeOp;
+use entities::enums::{ChangeOp, EntityType};
 use entities::{article, audit_entry, change};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseBackend, EntityTrait, Set};
 
@@ -21,8 +21,8 @@ const CHANGE_LOG_LOCK: i64 = 0x6e65_7773;
 /// One changed entity.
 #[derive(Debug, Clone)]
 pub struct Change {
-    /// `Article`, `Section`, ...
-    pub entity_type: &'static str,
+    /// What changed.
+    pub entity_type: EntityType,
     /// Its id.
     pub entity_id: i64,
     /// Upsert or delete.
@@ -39,7 +39,7 @@ impl Change {
     /// A change to a section, institution, person, position or agreement: the public sees those
     /// as soon as they exist, so the change is public unless it creates the entity (nothing was
     /// there to see before) or deletes it (nothing is left).
-    pub fn catalog(entity_type: &'static str, entity_id: i64, op: ChangeOp, created: bool) -> Self {
+    pub fn catalog(entity_type: EntityType, entity_id: i64, op: ChangeOp, created: bool) -> Self {
         Self {
             entity_type,
             entity_id,
@@ -58,7 +58,7 @@ impl Change {
         after: Option<&article::Model>,
     ) -> Self {
         Self {
-            entity_type: "Article",
+            entity_type: EntityType::Article,
             entity_id,
             op: if after.is_some() {
                 ChangeOp::Upsert
@@ -75,7 +75,7 @@ impl Change {
     /// was deleted): as visible after as before.
     pub fn article_unchanged(entity_id: i64, public: bool, owner_id: Option<i64>) -> Self {
         Self {
-            entity_type: "Article",
+            entity_type: EntityType::Article,
             entity_id,
             op: ChangeOp::Upsert,
             public,
@@ -87,7 +87,7 @@ impl Change {
     /// A change to what a user or API token may do (disabled, demoted, a password changed, a
     /// session ended, a token revoked): no reader of content hears of it, but every node closes
     /// the connections it opened.
-    pub fn credentials(entity_type: &'static str, entity_id: i64) -> Self {
+    pub fn credentials(entity_type: EntityType, entity_id: i64) -> Self {
         Self {
             entity_type,
             entity_id,
@@ -123,7 +123,7 @@ pub async fn record_changes<C: ConnectionTrait>(db: &C, changes: &[Change]) -> A
     // Multi-row inserts: a bulk load journals a hundred thousand rows in a few statements.
     for chunk in changes.chunks(1_000) {
         change::Entity::insert_many(chunk.iter().map(|change| change::ActiveModel {
-            entity_type: Set(change.entity_type.to_owned()),
+            entity_type: Set(change.entity_type),
             entity_id: Set(change.entity_id),
             op: Set(change.op),
             public: Set(change.public),
@@ -143,7 +143,7 @@ pub async fn audit<C: ConnectionTrait>(
     db: &C,
     who: &Identity,
     action: &str,
-    entity_type: &str,
+    entity_type: EntityType,
     entity_id: i64,
 ) -> AppResult<()> {
     audit_actor(db, who.user_id, &who.label, action, entity_type, entity_id).await
@@ -156,14 +156,14 @@ pub async fn audit_actor<C: ConnectionTrait>(
     user_id: Option<i64>,
     actor: &str,
     action: &str,
-    entity_type: &str,
+    entity_type: EntityType,
     entity_id: i64,
 ) -> AppResult<()> {
     audit_entry::ActiveModel {
         user_id: Set(user_id),
         actor: Set(actor.chars().take(400).collect()),
         action: Set(action.to_owned()),
-        entity_type: Set(entity_type.to_owned()),
+        entity_type: Set(entity_type),
         entity_id: Set(entity_id),
         at: Set(Utc::now().trunc_subsecs(6)),
         ..Default::default()
@@ -177,7 +177,7 @@ pub async fn audit_actor<C: ConnectionTrait>(
 pub async fn entries<C: ConnectionTrait>(
     db: &C,
     limit: u64,
-    entity_type: Option<&str>,
+    entity_type: Option<EntityType>,
     entity_id: Option<i64>,
 ) -> AppResult<Vec<audit_entry::Model>> {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};

@@ -51,14 +51,20 @@ impl SearchKind {
         SearchKind::Agreement,
     ];
 
-    /// The name used in the index and the change log.
-    pub fn name(self) -> &'static str {
+    /// The change log's type.
+    pub const fn entity_type(self) -> entities::enums::EntityType {
+        use entities::enums::EntityType;
         match self {
-            SearchKind::Article => "Article",
-            SearchKind::Person => "Person",
-            SearchKind::Institution => "Institution",
-            SearchKind::Agreement => "Agreement",
+            SearchKind::Article => EntityType::Article,
+            SearchKind::Person => EntityType::Person,
+            SearchKind::Institution => EntityType::Institution,
+            SearchKind::Agreement => EntityType::Agreement,
         }
+    }
+
+    /// The name used in the index (the change log's).
+    pub const fn name(self) -> &'static str {
+        self.entity_type().name()
     }
 
     fn code(self) -> u64 {
@@ -68,8 +74,10 @@ impl SearchKind {
             .unwrap_or_default() as u64
     }
 
-    fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|kind| kind.name() == name)
+    fn of(entity_type: entities::enums::EntityType) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|kind| kind.entity_type() == entity_type)
     }
 }
 
@@ -628,7 +636,7 @@ impl SearchIndex {
             return Ok(0);
         };
         for row in &rows {
-            let Some(kind) = SearchKind::from_name(&row.entity_type) else {
+            let Some(kind) = SearchKind::of(row.entity_type) else {
                 continue;
             };
             let loaded = Self::load(db, kind, &[row.entity_id]).await?;

@@ -18,23 +18,6 @@ pub use endpoints::{
 };
 pub use worker::{Settings, client, deliver_due, fan_out, sign, spawn_worker};
 
-/// Delivery states.
-pub const PENDING: &str = "pending";
-/// Delivered (a 2xx answer).
-pub const DELIVERED: &str = "delivered";
-/// Out of attempts; an admin may replay it.
-pub const DEAD: &str = "dead";
-
-/// The entity types an endpoint may ask for: the content types of the change log.
-pub const ENTITY_TYPES: [&str; 6] = [
-    "Section",
-    "Institution",
-    "Person",
-    "Position",
-    "Agreement",
-    "Article",
-];
-
 fn now() -> chrono::DateTime<chrono::Utc> {
     use chrono::SubsecRound;
     chrono::Utc::now().trunc_subsecs(6)

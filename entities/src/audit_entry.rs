@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::enums::EntityType;
+
 /// One audited mutation.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "audit_log")]
@@ -16,7 +18,7 @@ pub struct Model {
     /// The mutation (`createArticle`, `publishArticle`, ...).
     pub action: String,
     /// The entity type (`Article`, `Person`, ...).
-    pub entity_type: String,
+    pub entity_type: EntityType,
     /// The entity's id.
     pub entity_id: i64,
     /// When.

@@ -3,7 +3,7 @@
 
 use sea_orm::entity::prelude::*;
 
-use crate::enums::ChangeOp;
+use crate::enums::{ChangeOp, EntityType};
 
 /// One change to one entity.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -13,7 +13,7 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub seq: i64,
     /// The entity type (`Article`, `Section`, ...).
-    pub entity_type: String,
+    pub entity_type: EntityType,
     /// The entity's id.
     pub entity_id: i64,
     /// Upsert or delete.

@@ -173,3 +173,110 @@ pub enum ChangeOp {
     #[sea_orm(string_value = "delete")]
     Delete,
 }
+
+/// What a change-log row, an audit entry or a webhook delivery is about, stored as the type's
+/// name (`Article`, `ApiToken`, ...) as those rows always were. The content types
+/// ([`EntityType::CONTENT`]) are what the sync feed, subscriptions and webhooks carry; the
+/// others are journaled for revocation (`User`, `ApiToken`) or audited only.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+pub enum EntityType {
+    /// A section.
+    #[sea_orm(string_value = "Section")]
+    Section,
+    /// An institution.
+    #[sea_orm(string_value = "Institution")]
+    Institution,
+    /// A person.
+    #[sea_orm(string_value = "Person")]
+    Person,
+    /// A position a person holds.
+    #[sea_orm(string_value = "Position")]
+    Position,
+    /// An agreement.
+    #[sea_orm(string_value = "Agreement")]
+    Agreement,
+    /// An article.
+    #[sea_orm(string_value = "Article")]
+    Article,
+    /// A user account (its sessions, when journaled).
+    #[sea_orm(string_value = "User")]
+    User,
+    /// An API token.
+    #[sea_orm(string_value = "ApiToken")]
+    ApiToken,
+    /// A webhook endpoint (audited only).
+    #[sea_orm(string_value = "WebhookEndpoint")]
+    WebhookEndpoint,
+    /// A webhook delivery (audited only).
+    #[sea_orm(string_value = "WebhookDelivery")]
+    WebhookDelivery,
+}
+
+impl EntityType {
+    /// The content types, in sync-feed order: parents before what refers to them.
+    pub const CONTENT: [EntityType; 6] = [
+        EntityType::Section,
+        EntityType::Institution,
+        EntityType::Person,
+        EntityType::Position,
+        EntityType::Agreement,
+        EntityType::Article,
+    ];
+
+    /// The stored name (`Article`, `ApiToken`, ...).
+    pub const fn name(self) -> &'static str {
+        match self {
+            EntityType::Section => "Section",
+            EntityType::Institution => "Institution",
+            EntityType::Person => "Person",
+            EntityType::Position => "Position",
+            EntityType::Agreement => "Agreement",
+            EntityType::Article => "Article",
+            EntityType::User => "User",
+            EntityType::ApiToken => "ApiToken",
+            EntityType::WebhookEndpoint => "WebhookEndpoint",
+            EntityType::WebhookDelivery => "WebhookDelivery",
+        }
+    }
+
+    /// The type stored as `name`, if any.
+    pub fn from_name(name: &str) -> Option<Self> {
+        <Self as sea_orm::Iterable>::iter().find(|kind| kind.name() == name)
+    }
+
+    /// Whether it is content (see [`EntityType::CONTENT`]).
+    pub fn is_content(self) -> bool {
+        Self::CONTENT.contains(&self)
+    }
+}
+
+/// Where a webhook delivery stands.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum DeliveryStatus {
+    /// Waiting for its next attempt.
+    #[sea_orm(string_value = "pending")]
+    Pending,
+    /// Answered with a 2xx status.
+    #[sea_orm(string_value = "delivered")]
+    Delivered,
+    /// Out of attempts; an admin may replay it.
+    #[sea_orm(string_value = "dead")]
+    Dead,
+}

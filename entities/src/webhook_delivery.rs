@@ -2,7 +2,7 @@
 
 use sea_orm::entity::prelude::*;
 
-use crate::enums::ChangeOp;
+use crate::enums::{ChangeOp, DeliveryStatus, EntityType};
 
 /// One delivery.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -16,7 +16,7 @@ pub struct Model {
     /// The change-log sequence number.
     pub seq: i64,
     /// The entity type.
-    pub entity_type: String,
+    pub entity_type: EntityType,
     /// The entity id.
     pub entity_id: i64,
     /// Upsert or delete.
@@ -24,7 +24,7 @@ pub struct Model {
     /// Whether the entity was public after the change.
     pub public: bool,
     /// `pending`, `delivered` or `dead`.
-    pub status: String,
+    pub status: DeliveryStatus,
     /// Attempts made.
     pub attempts: i32,
     /// When the next attempt is due.

@@ -3,9 +3,11 @@
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::enums::EntityType;
+
 /// The entity types an endpoint wants, as a JSON array; empty means all.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, FromJsonQueryResult)]
-pub struct EntityTypes(pub Vec<String>);
+pub struct EntityTypes(pub Vec<EntityType>);
 
 /// One endpoint.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]

@@ -225,6 +225,8 @@ db_test!(async fn only_editors_and_admins_change_the_catalog_and_every_change_is
     assert_eq!(actions.iter().filter(|action| **action == "createPerson").count(), 5 + 2);
     assert_eq!(actions.iter().filter(|action| **action == "updatePerson").count(), 2);
     assert_eq!(actions.iter().filter(|action| **action == "deletePerson").count(), 2);
+    let unknown = app.error_as(Some(&admin.token), "{ auditLog(entityType: \"Persons\") { action } }", json!({})).await;
+    assert_eq!(unknown, ("BAD_USER_INPUT".to_owned(), Some("entityType".to_owned())), "an entity type that does not exist is named");
     use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
     let person_changes = entities::change::Entity::find()
         .filter(entities::change::Column::EntityType.eq("Person"))

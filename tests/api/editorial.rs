@@ -315,7 +315,7 @@ db_test!(async fn every_write_appends_to_the_change_log_in_order(app) {
         "create (private), publish (public), unpublish (private), delete"
     );
     assert!(rows.windows(2).all(|pair| pair[0].seq < pair[1].seq));
-    assert!(rows.iter().all(|row| row.entity_type == "Article"));
+    assert!(rows.iter().all(|row| row.entity_type == entities::enums::EntityType::Article));
 });
 
 db_test!(async fn editors_saving_at_once_all_succeed_and_nothing_is_lost(app) {

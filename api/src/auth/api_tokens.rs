@@ -4,7 +4,7 @@
 
 use chrono::{Duration, SubsecRound, Utc};
 use entities::api_token::{self, Scopes};
-use entities::enums::UserRole;
+use entities::enums::{EntityType, UserRole};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -63,7 +63,7 @@ pub async fn create(
     }
     .insert(&txn)
     .await?;
-    journal::audit(&txn, admin, "createApiToken", "ApiToken", row.id).await?;
+    journal::audit(&txn, admin, "createApiToken", EntityType::ApiToken, row.id).await?;
     txn.commit().await?;
     Ok((row, token))
 }
@@ -83,8 +83,8 @@ pub async fn revoke(
     let mut active: api_token::ActiveModel = row.into();
     active.revoked_at = Set(Some(Utc::now().trunc_subsecs(6)));
     let row = active.update(&txn).await?;
-    journal::audit(&txn, admin, "revokeApiToken", "ApiToken", id).await?;
-    journal::record_changes(&txn, &[Change::credentials("ApiToken", id)]).await?;
+    journal::audit(&txn, admin, "revokeApiToken", EntityType::ApiToken, id).await?;
+    journal::record_changes(&txn, &[Change::credentials(EntityType::ApiToken, id)]).await?;
     txn.commit().await?;
     Ok(row)
 }

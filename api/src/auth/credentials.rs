@@ -5,6 +5,7 @@
 //! [`Credential`] and asks [`is_live`] again when the change log says credentials changed.
 
 use chrono::{DateTime, Utc};
+use entities::enums::EntityType;
 use entities::{change, refresh_token, user};
 use sea_orm::sea_query::{Expr, Func, Query, QueryStatementBuilder};
 use sea_orm::{ColumnTrait, ConnectionTrait};
@@ -48,10 +49,12 @@ impl Credential {
 
     /// Whether a change-log row about credentials (`User` or `ApiToken`, with an id) may concern
     /// this credential.
-    pub fn concerns(&self, entity_type: &str, entity_id: i64) -> bool {
+    pub fn concerns(&self, entity_type: EntityType, entity_id: i64) -> bool {
         match self {
-            Credential::Session { user_id, .. } => entity_type == "User" && entity_id == *user_id,
-            Credential::ApiToken { id } => entity_type == "ApiToken" && entity_id == *id,
+            Credential::Session { user_id, .. } => {
+                entity_type == EntityType::User && entity_id == *user_id
+            }
+            Credential::ApiToken { id } => entity_type == EntityType::ApiToken && entity_id == *id,
         }
     }
 }

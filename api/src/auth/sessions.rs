@@ -4,6 +4,7 @@
 //! failure), refresh and logout is audited, in the transaction of what it changes.
 
 use chrono::{DateTime, Duration, SubsecRound, Utc};
+use entities::enums::EntityType;
 use entities::{refresh_token, user};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -139,7 +140,14 @@ pub async fn login(
         Some(user) if matches && !user.disabled => {
             login_limit::release(&txn, reservation).await?;
             let family = uuid::Uuid::new_v4().simple().to_string();
-            journal::audit(&txn, &identity_of(&user), "login", "User", user.id).await?;
+            journal::audit(
+                &txn,
+                &identity_of(&user),
+                "login",
+                EntityType::User,
+                user.id,
+            )
+            .await?;
             let session = issue(&txn, keys, lifetimes, user, family).await?;
             txn.commit().await?;
             Ok(session)
@@ -152,7 +160,7 @@ pub async fn login(
                 user.as_ref().map(|user| user.id),
                 &actor,
                 "loginFailed",
-                "User",
+                EntityType::User,
                 user.map_or(0, |user| user.id),
             )
             .await?;
@@ -186,7 +194,7 @@ pub async fn refresh(
             Some(row.user_id),
             &format!("user:{}", row.user_id),
             "refreshTokenReused",
-            "User",
+            EntityType::User,
             row.user_id,
         )
         .await?;
@@ -216,7 +224,14 @@ pub async fn refresh(
     let user = user::Entity::find_by_id(row.user_id).one(&txn).await?;
     match user {
         Some(user) if !user.disabled => {
-            journal::audit(&txn, &identity_of(&user), "refreshToken", "User", user.id).await?;
+            journal::audit(
+                &txn,
+                &identity_of(&user),
+                "refreshToken",
+                EntityType::User,
+                user.id,
+            )
+            .await?;
             let session = issue(&txn, keys, lifetimes, user, row.family).await?;
             txn.commit().await?;
             Ok(session)
@@ -237,7 +252,7 @@ async fn end_session<C: ConnectionTrait>(db: &C, user_id: i64, family: &str) -> 
         .filter(refresh_token::Column::RevokedAt.is_null())
         .exec(db)
         .await?;
-    journal::record_changes(db, &[Change::credentials("User", user_id)]).await
+    journal::record_changes(db, &[Change::credentials(EntityType::User, user_id)]).await
 }
 
 /// Ends the session of a refresh token. Unknown tokens are ignored (logging out twice is fine).
@@ -254,7 +269,7 @@ pub async fn logout(db: &DatabaseConnection, token: &str) -> AppResult<()> {
             Some(row.user_id),
             &format!("user:{}", row.user_id),
             "logout",
-            "User",
+            EntityType::User,
             row.user_id,
         )
         .await?;

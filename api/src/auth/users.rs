@@ -5,7 +5,7 @@
 //! in its transaction, as the admin who ran it or as `cli`.
 
 use chrono::{SubsecRound, Utc};
-use entities::enums::UserRole;
+use entities::enums::{EntityType, UserRole};
 use entities::{refresh_token, user};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -30,8 +30,10 @@ pub enum Actor<'a> {
 impl Actor<'_> {
     async fn audit<C: ConnectionTrait>(self, db: &C, action: &str, user_id: i64) -> AppResult<()> {
         match self {
-            Actor::Admin(who) => journal::audit(db, who, action, "User", user_id).await,
-            Actor::Cli => journal::audit_actor(db, None, "cli", action, "User", user_id).await,
+            Actor::Admin(who) => journal::audit(db, who, action, EntityType::User, user_id).await,
+            Actor::Cli => {
+                journal::audit_actor(db, None, "cli", action, EntityType::User, user_id).await
+            }
         }
     }
 }
@@ -184,7 +186,7 @@ async fn end_sessions<C: ConnectionTrait>(db: &C, user_id: i64) -> AppResult<()>
         .filter(refresh_token::Column::RevokedAt.is_null())
         .exec(db)
         .await?;
-    journal::record_changes(db, &[Change::credentials("User", user_id)]).await
+    journal::record_changes(db, &[Change::credentials(EntityType::User, user_id)]).await
 }
 
 /// Sets a new password and ends every session of the user.

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset, Utc};
-use entities::enums::{ArticleStatus, ChangeOp};
+use entities::enums::{ArticleStatus, ChangeOp, EntityType};
 use entities::{article, change};
 use sea_orm::sea_query::ExprTrait;
 use sea_orm::{
@@ -237,7 +237,7 @@ impl Follower {
                 for id in ids {
                     let _ = self.live.send(Arc::new(LiveChange {
                         seq: None,
-                        entity_type: "Article".into(),
+                        entity_type: EntityType::Article,
                         entity_id: id,
                         op: ChangeOp::Upsert,
                         public: true,

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
-use entities::enums::{ArticleStatus, ChangeOp};
+use entities::enums::{ArticleStatus, ChangeOp, EntityType};
 use entities::{agreement, article, change, institution, person, position, section};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -46,20 +46,24 @@ impl SyncType {
         SyncType::Article,
     ];
 
-    /// The change log's name for the type.
-    pub fn name(self) -> &'static str {
+    /// The change log's type.
+    pub const fn entity_type(self) -> EntityType {
         match self {
-            SyncType::Section => "Section",
-            SyncType::Institution => "Institution",
-            SyncType::Person => "Person",
-            SyncType::Position => "Position",
-            SyncType::Agreement => "Agreement",
-            SyncType::Article => "Article",
+            SyncType::Section => EntityType::Section,
+            SyncType::Institution => EntityType::Institution,
+            SyncType::Person => EntityType::Person,
+            SyncType::Position => EntityType::Position,
+            SyncType::Agreement => EntityType::Agreement,
+            SyncType::Article => EntityType::Article,
         }
     }
 
-    fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|kind| kind.name() == name)
+    /// The feed's type of a change-log type; `None` for what the feed does not carry
+    /// (credentials).
+    pub fn of(entity_type: EntityType) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|kind| kind.entity_type() == entity_type)
     }
 }
 
@@ -314,15 +318,15 @@ pub async fn page<C: ConnectionTrait>(
     // caller may not know of (a draft's, to the public) are left out, unless another change of
     // the same entity in this page concerns the caller: then the entity is reported as it is.
     let mut last_seen: HashMap<(SyncType, i64), usize> = HashMap::new();
-    let known: std::collections::HashSet<(&str, i64)> = rows
+    let known: std::collections::HashSet<(EntityType, i64)> = rows
         .iter()
         .filter(|row| viewer.may_know_of(row.public, row.was_public, row.owner_id))
-        .map(|row| (row.entity_type.as_str(), row.entity_id))
+        .map(|row| (row.entity_type, row.entity_id))
         .collect();
     let relevant: Vec<(SyncType, &change::Model)> = rows
         .iter()
-        .filter(|row| known.contains(&(row.entity_type.as_str(), row.entity_id)))
-        .filter_map(|row| SyncType::from_name(&row.entity_type).map(|kind| (kind, row)))
+        .filter(|row| known.contains(&(row.entity_type, row.entity_id)))
+        .filter_map(|row| SyncType::of(row.entity_type).map(|kind| (kind, row)))
         .filter(|(kind, _)| wanted(*kind))
         .collect();
     for (position, (kind, row)) in relevant.iter().enumerate() {

@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 
 use chrono::{DateTime, SubsecRound, Utc};
-use entities::enums::{ArticleStatus, Locale, MentionRole};
+use entities::enums::{ArticleStatus, EntityType, Locale, MentionRole};
 use entities::{
     agreement, article, article_agreement, article_author, article_institution, article_person,
     article_revision, article_tag, institution, media, person, section, tag,
@@ -845,7 +845,7 @@ pub async fn delete(
     let mut changes = vec![Change::article(id, Some(&row), None)];
     changes.extend(cascade::dependents(&txn, Deleted::Article, id).await?);
     article::Entity::delete_by_id(id).exec(&txn).await?;
-    journal::audit(&txn, &who, "deleteArticle", "Article", id).await?;
+    journal::audit(&txn, &who, "deleteArticle", EntityType::Article, id).await?;
     journal::record_changes(&txn, &changes).await?;
     txn.commit().await?;
     Ok(id)
@@ -917,7 +917,7 @@ pub async fn preview_token(
     let issued = keys.issue_preview(id, ttl_seconds)?;
     // Whoever holds the link reads the draft until it expires: who handed one out is recorded.
     let txn = crate::db::begin_write(db).await?;
-    journal::audit(&txn, &who, "createPreviewToken", "Article", id).await?;
+    journal::audit(&txn, &who, "createPreviewToken", EntityType::Article, id).await?;
     txn.commit().await?;
     Ok(issued)
 }

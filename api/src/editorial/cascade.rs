@@ -8,7 +8,7 @@
 //! [`lock`]): on PostgreSQL a writer adding a reference to that row waits for the lock, so no
 //! reference appears between reading the dependents and deleting.
 
-use entities::enums::ChangeOp;
+use entities::enums::{ChangeOp, EntityType};
 use entities::{
     agreement, agreement_party, agreement_signatory, article, article_agreement, article_author,
     article_institution, article_person, position,
@@ -196,14 +196,14 @@ where
 
 fn deleted_positions(ids: Vec<i64>) -> impl Iterator<Item = Change> {
     ids.into_iter()
-        .map(|id| Change::catalog("Position", id, ChangeOp::Delete, false))
+        .map(|id| Change::catalog(EntityType::Position, id, ChangeOp::Delete, false))
 }
 
 fn changed_agreements(mut ids: Vec<i64>) -> impl Iterator<Item = Change> {
     ids.sort_unstable();
     ids.dedup();
     ids.into_iter()
-        .map(|id| Change::catalog("Agreement", id, ChangeOp::Upsert, false))
+        .map(|id| Change::catalog(EntityType::Agreement, id, ChangeOp::Upsert, false))
 }
 
 /// Articles whose relations change: their visibility stays what it is.

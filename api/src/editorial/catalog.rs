@@ -5,7 +5,7 @@
 use crate::db::WriteTransaction;
 use chrono::{Datelike, NaiveDate, SubsecRound, Utc};
 use entities::agreement::Areas;
-use entities::enums::{AgreementKind, ChangeOp, InstitutionKind, PartyRole};
+use entities::enums::{AgreementKind, ChangeOp, EntityType, InstitutionKind, PartyRole};
 use entities::{
     agreement, agreement_party, agreement_signatory, institution, person, position, section,
 };
@@ -273,7 +273,7 @@ async fn finish(
 }
 
 /// The change of a create (`target` is `None`) or an update.
-fn saved(entity_type: &'static str, id: i64, target: Option<(i64, i32)>) -> Vec<Change> {
+fn saved(entity_type: EntityType, id: i64, target: Option<(i64, i32)>) -> Vec<Change> {
     vec![Change::catalog(
         entity_type,
         id,
@@ -379,7 +379,13 @@ pub async fn save_section(
     } else {
         "createSection"
     };
-    finish(txn, &who, action, saved("Section", row.id, target)).await?;
+    finish(
+        txn,
+        &who,
+        action,
+        saved(EntityType::Section, row.id, target),
+    )
+    .await?;
     Ok(row)
 }
 
@@ -456,7 +462,13 @@ pub async fn save_institution(
     } else {
         "createInstitution"
     };
-    finish(txn, &who, action, saved("Institution", row.id, target)).await?;
+    finish(
+        txn,
+        &who,
+        action,
+        saved(EntityType::Institution, row.id, target),
+    )
+    .await?;
     Ok(row)
 }
 
@@ -509,7 +521,7 @@ pub async fn save_person(
     } else {
         "createPerson"
     };
-    finish(txn, &who, action, saved("Person", row.id, target)).await?;
+    finish(txn, &who, action, saved(EntityType::Person, row.id, target)).await?;
     Ok(row)
 }
 
@@ -587,7 +599,13 @@ pub async fn save_position(
     } else {
         "createPosition"
     };
-    finish(txn, &who, action, saved("Position", row.id, target)).await?;
+    finish(
+        txn,
+        &who,
+        action,
+        saved(EntityType::Position, row.id, target),
+    )
+    .await?;
     Ok(row)
 }
 
@@ -759,7 +777,13 @@ pub async fn save_agreement(
     } else {
         "createAgreement"
     };
-    finish(txn, &who, action, saved("Agreement", row.id, target)).await?;
+    finish(
+        txn,
+        &who,
+        action,
+        saved(EntityType::Agreement, row.id, target),
+    )
+    .await?;
     Ok(row)
 }
 
@@ -790,11 +814,15 @@ pub async fn delete(
 ) -> AppResult<()> {
     let (who, txn) = begin(db, viewer).await?;
     let (entity_type, action, deleted) = match kind {
-        CatalogKind::Section => ("Section", "deleteSection", Deleted::Section),
-        CatalogKind::Institution => ("Institution", "deleteInstitution", Deleted::Institution),
-        CatalogKind::Person => ("Person", "deletePerson", Deleted::Person),
-        CatalogKind::Position => ("Position", "deletePosition", Deleted::Position),
-        CatalogKind::Agreement => ("Agreement", "deleteAgreement", Deleted::Agreement),
+        CatalogKind::Section => (EntityType::Section, "deleteSection", Deleted::Section),
+        CatalogKind::Institution => (
+            EntityType::Institution,
+            "deleteInstitution",
+            Deleted::Institution,
+        ),
+        CatalogKind::Person => (EntityType::Person, "deletePerson", Deleted::Person),
+        CatalogKind::Position => (EntityType::Position, "deletePosition", Deleted::Position),
+        CatalogKind::Agreement => (EntityType::Agreement, "deleteAgreement", Deleted::Agreement),
     };
     let mut changes = vec![Change::catalog(entity_type, id, ChangeOp::Delete, false)];
     match kind {

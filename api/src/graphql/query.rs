@@ -1,6 +1,7 @@
 //! The root `Query`: one object per domain, merged.
 
 use async_graphql::{Context, ID, MergedObject, Object, Result};
+use entities::enums::EntityType;
 
 use super::types::{
     Agreement, AgreementConnection, AgreementFilterInput, ApiToken, Article, ArticleConnection,
@@ -137,11 +138,26 @@ impl AccountQuery {
             Some(id) => Some(crate::ids::decode("entity", id).gql()?),
             None => None,
         };
-        let entity_type = entity_type.or_else(|| entity.map(|(kind, _)| kind.name().to_owned()));
+        let entity_type = match entity_type {
+            Some(name) => Some(EntityType::from_name(&name).ok_or_else(|| {
+                AppError::bad_input("entityType", format!("no entity type is called `{name}`"))
+                    .to_graphql()
+            })?),
+            None => None,
+        };
+        // An id names its type; one of a type that is never audited finds nothing.
+        let entity_type = match (entity_type, entity) {
+            (Some(kind), _) => Some(kind),
+            (None, Some((kind, _))) => match EntityType::from_name(kind.name()) {
+                Some(kind) => Some(kind),
+                None => return Ok(Vec::new()),
+            },
+            (None, None) => None,
+        };
         let rows = crate::journal::entries(
             &request.db,
             first as u64,
-            entity_type.as_deref(),
+            entity_type,
             entity.map(|(_, id)| id),
         )
         .await

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use async_graphql::futures_util::Stream;
 use async_graphql::futures_util::stream::{self, StreamExt};
 use async_graphql::{Context, ID, Result, Subscription};
-use entities::enums::{ArticleStatus, ChangeOp};
+use entities::enums::{ArticleStatus, ChangeOp, EntityType};
 use sea_orm::DatabaseConnection;
 
 use super::request;
@@ -80,7 +80,7 @@ impl Subscription {
             async move {
                 loop {
                     let change = watch.changes.next().await?;
-                    if change.entity_type != "Article" || change.op != ChangeOp::Upsert {
+                    if change.entity_type != EntityType::Article || change.op != ChangeOp::Upsert {
                         continue;
                     }
                     let viewer = watch.viewer();
@@ -129,10 +129,7 @@ impl Subscription {
             async move {
                 loop {
                     let change = watch.changes.next().await?;
-                    let Some(kind) = sync::SyncType::ALL
-                        .into_iter()
-                        .find(|kind| kind.name() == change.entity_type)
-                    else {
+                    let Some(kind) = sync::SyncType::of(change.entity_type) else {
                         continue;
                     };
                     if !types.is_empty() && !types.contains(&kind) {

@@ -5,7 +5,7 @@ mod account;
 mod agreement;
 mod article;
 mod connection;
-mod enums;
+pub(crate) mod enums;
 mod institution;
 mod node;
 mod person;

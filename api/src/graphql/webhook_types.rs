@@ -1,6 +1,6 @@
 //! Webhook endpoints and deliveries, for admins.
 
-use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entities::{webhook_attempt, webhook_delivery, webhook_endpoint};
 
@@ -10,26 +10,17 @@ use crate::error::{AppError, GraphqlResultExt};
 use crate::ids::{self, Kind};
 use crate::webhooks;
 
-/// Where a delivery stands.
-#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum WebhookDeliveryStatus {
-    /// Waiting for its next attempt.
-    Pending,
-    /// Answered with a 2xx status.
-    Delivered,
-    /// Out of attempts; `replayWebhookDelivery` queues it again.
-    Dead,
-}
-
-impl WebhookDeliveryStatus {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => webhooks::PENDING,
-            Self::Delivered => webhooks::DELIVERED,
-            Self::Dead => webhooks::DEAD,
-        }
+super::types::enums::mirror_enum!(
+    /// Where a delivery stands.
+    WebhookDeliveryStatus <=> entities::enums::DeliveryStatus {
+        /// Waiting for its next attempt.
+        Pending,
+        /// Answered with a 2xx status.
+        Delivered,
+        /// Out of attempts; `replayWebhookDelivery` queues it again.
+        Dead,
     }
-}
+);
 
 /// A registered webhook endpoint.
 pub struct WebhookEndpoint(pub webhook_endpoint::Model);
@@ -48,8 +39,13 @@ impl WebhookEndpoint {
     }
 
     /// The entity types it receives; empty means all.
-    async fn entity_types(&self) -> &[String] {
-        &self.0.entity_types.0
+    async fn entity_types(&self) -> Vec<&str> {
+        self.0
+            .entity_types
+            .0
+            .iter()
+            .map(|kind| kind.name())
+            .collect()
     }
 
     /// Whether it receives new changes.
@@ -91,16 +87,12 @@ impl WebhookDelivery {
 
     /// Where it stands.
     async fn status(&self) -> WebhookDeliveryStatus {
-        match self.0.status.as_str() {
-            webhooks::DELIVERED => WebhookDeliveryStatus::Delivered,
-            webhooks::DEAD => WebhookDeliveryStatus::Dead,
-            _ => WebhookDeliveryStatus::Pending,
-        }
+        self.0.status.into()
     }
 
     /// The entity type changed.
     async fn entity_type(&self) -> &str {
-        &self.0.entity_type
+        self.0.entity_type.name()
     }
 
     /// Attempts made so far.
@@ -175,10 +167,6 @@ pub struct CreateWebhookEndpointInput {
     pub include_drafts: bool,
 }
 
-fn type_name(kind: SyncType) -> String {
-    crate::content::sync::SyncType::from(kind).name().to_owned()
-}
-
 /// Webhook queries (admins).
 #[derive(Default)]
 pub struct WebhookQuery;
@@ -208,7 +196,7 @@ impl WebhookQuery {
         let rows = webhooks::deliveries(
             &request.db,
             &request.viewer,
-            status.map(WebhookDeliveryStatus::as_str),
+            status.map(Into::into),
             first as u64,
         )
         .await
@@ -230,7 +218,11 @@ impl WebhookMutation {
         input: CreateWebhookEndpointInput,
     ) -> Result<CreatedWebhookEndpoint> {
         let request = request(ctx)?;
-        let types = input.entity_types.into_iter().map(type_name).collect();
+        let types = input
+            .entity_types
+            .into_iter()
+            .map(|kind| crate::content::sync::SyncType::from(kind).entity_type())
+            .collect();
         let row = webhooks::create_endpoint(
             &request.db,
             &request.viewer,

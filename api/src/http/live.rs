@@ -239,7 +239,7 @@ async fn watch_credential(
                 return;
             }
             change = changes.recv() => match change {
-                Ok(change) => credential.concerns(&change.entity_type, change.entity_id),
+                Ok(change) => credential.concerns(change.entity_type, change.entity_id),
                 // Fell behind: whatever was missed may have been about us.
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => true,
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => return,

@@ -6,7 +6,8 @@ use crate::journal::{Change, record_changes};
 use chrono::{DateTime, NaiveDate, SubsecRound, TimeZone, Utc};
 use entities::agreement::Areas;
 use entities::enums::{
-    AgreementKind, ArticleStatus, ChangeOp, InstitutionKind, Locale, MentionRole, PartyRole,
+    AgreementKind, ArticleStatus, ChangeOp, EntityType, InstitutionKind, Locale, MentionRole,
+    PartyRole,
 };
 use entities::{
     agreement, agreement_party, article, article_agreement, article_author, article_institution,
@@ -522,7 +523,7 @@ pub async fn demo(db: &DatabaseConnection) -> Result<(), DbErr> {
     // webhooks and search indexes of running nodes see it.
     let mut changes = Vec::new();
     macro_rules! journal_all {
-        ($entity:ident, $name:literal) => {
+        ($entity:ident, $name:expr) => {
             for id in $entity::Entity::find()
                 .select_only()
                 .column($entity::Column::Id)
@@ -534,12 +535,12 @@ pub async fn demo(db: &DatabaseConnection) -> Result<(), DbErr> {
             }
         };
     }
-    journal_all!(section, "Section");
-    journal_all!(institution, "Institution");
-    journal_all!(person, "Person");
-    journal_all!(position, "Position");
-    journal_all!(agreement, "Agreement");
-    journal_all!(article, "Article");
+    journal_all!(section, EntityType::Section);
+    journal_all!(institution, EntityType::Institution);
+    journal_all!(person, EntityType::Person);
+    journal_all!(position, EntityType::Position);
+    journal_all!(agreement, EntityType::Agreement);
+    journal_all!(article, EntityType::Article);
     record_changes(&txn, &changes)
         .await
         .map_err(|error| DbErr::Custom(format!("journaling the demo content: {error}")))?;

@@ -10,7 +10,8 @@
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use entities::agreement::Areas;
 use entities::enums::{
-    AgreementKind, ArticleStatus, ChangeOp, InstitutionKind, Locale, MentionRole, PartyRole,
+    AgreementKind, ArticleStatus, ChangeOp, EntityType, InstitutionKind, Locale, MentionRole,
+    PartyRole,
 };
 use entities::{
     agreement, agreement_party, agreement_signatory, article, article_agreement, article_author,
@@ -460,7 +461,7 @@ struct Generator {
 }
 
 impl Generator {
-    fn journal(&mut self, entity_type: &'static str, ids: impl Iterator<Item = (i64, bool)>) {
+    fn journal(&mut self, entity_type: EntityType, ids: impl Iterator<Item = (i64, bool)>) {
         // Created by the load: nothing was there before.
         self.changes.extend(ids.map(|(entity_id, public)| Change {
             entity_type,
@@ -507,7 +508,7 @@ impl Generator {
             }
         }
         self.counts.sections = insert_all(db, rows).await?;
-        self.journal("Section", (1..=id).map(|id| (id, true)));
+        self.journal(EntityType::Section, (1..=id).map(|id| (id, true)));
         Ok(leaves)
     }
 
@@ -581,7 +582,7 @@ impl Generator {
             });
         }
         self.counts.institutions = insert_all(db, rows).await?;
-        self.journal("Institution", (1..=count).map(|id| (id, true)));
+        self.journal(EntityType::Institution, (1..=count).map(|id| (id, true)));
         Ok(())
     }
 
@@ -632,8 +633,11 @@ impl Generator {
         self.counts.people = insert_all(db, people).await?;
         let positions_count = positions.len() as i64;
         self.counts.positions = insert_all(db, positions).await?;
-        self.journal("Person", (1..=count).map(|id| (id, true)));
-        self.journal("Position", (1..=positions_count).map(|id| (id, true)));
+        self.journal(EntityType::Person, (1..=count).map(|id| (id, true)));
+        self.journal(
+            EntityType::Position,
+            (1..=positions_count).map(|id| (id, true)),
+        );
         Ok(())
     }
 
@@ -758,7 +762,7 @@ impl Generator {
         self.counts.agreements = insert_all(db, rows).await?;
         self.counts.links += insert_all(db, parties).await?;
         self.counts.links += insert_all(db, signatories).await?;
-        self.journal("Agreement", (1..=count).map(|id| (id, true)));
+        self.journal(EntityType::Agreement, (1..=count).map(|id| (id, true)));
         Ok(())
     }
 
@@ -808,7 +812,7 @@ impl Generator {
                 + insert_all(db, links.institutions).await?
                 + insert_all(db, links.agreements).await?
                 + insert_all(db, links.tags).await?;
-            self.journal("Article", public.into_iter());
+            self.journal(EntityType::Article, public.into_iter());
             first = last + 1;
         }
         Ok(())

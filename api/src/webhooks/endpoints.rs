@@ -3,6 +3,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use entities::enums::{DeliveryStatus, EntityType};
 use entities::webhook_endpoint::EntityTypes;
 use entities::{change, webhook_attempt, webhook_delivery, webhook_endpoint};
 use sea_orm::{
@@ -10,7 +11,7 @@ use sea_orm::{
     QueryOrder, QuerySelect, Set,
 };
 
-use super::{ENTITY_TYPES, PENDING, address, now};
+use super::{address, now};
 use crate::editorial::permissions;
 use crate::error::{AppError, AppResult};
 use crate::journal;
@@ -22,8 +23,8 @@ use crate::validate;
 pub struct NewEndpoint {
     /// Where deliveries go: http or https.
     pub url: String,
-    /// The entity types it hears of; all when empty.
-    pub entity_types: Vec<String>,
+    /// The entity types it hears of (content types only); all when empty.
+    pub entity_types: Vec<EntityType>,
     /// A `whsec_` secret to sign with; one is generated when absent.
     pub secret: Option<String>,
     /// Whether it also hears of unpublished content.
@@ -44,13 +45,10 @@ pub async fn create_endpoint(
         address::check_public("url", &url).await?;
     }
     let mut entity_types = new.entity_types;
-    if let Some(unknown) = entity_types
-        .iter()
-        .find(|kind| !ENTITY_TYPES.contains(&kind.as_str()))
-    {
+    if let Some(unknown) = entity_types.iter().find(|kind| !kind.is_content()) {
         return Err(AppError::bad_input(
             "entityTypes",
-            format!("unknown entity type `{unknown}`"),
+            format!("`{}` is not content", unknown.name()),
         ));
     }
     entity_types.sort();
@@ -104,7 +102,7 @@ pub async fn create_endpoint(
         &txn,
         &admin,
         "createWebhookEndpoint",
-        "WebhookEndpoint",
+        EntityType::WebhookEndpoint,
         row.id,
     )
     .await?;
@@ -124,7 +122,14 @@ pub async fn delete_endpoint(db: &DatabaseConnection, viewer: &Viewer, id: i64) 
             what: "webhook endpoint",
         });
     }
-    journal::audit(&txn, &admin, "deleteWebhookEndpoint", "WebhookEndpoint", id).await?;
+    journal::audit(
+        &txn,
+        &admin,
+        "deleteWebhookEndpoint",
+        EntityType::WebhookEndpoint,
+        id,
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }
@@ -145,7 +150,7 @@ pub async fn endpoints(
 pub async fn deliveries(
     db: &DatabaseConnection,
     viewer: &Viewer,
-    status: Option<&str>,
+    status: Option<DeliveryStatus>,
     limit: u64,
 ) -> AppResult<Vec<webhook_delivery::Model>> {
     permissions::administer(viewer)?;
@@ -185,12 +190,19 @@ pub async fn replay(
             what: "webhook delivery",
         })?;
     let mut active: webhook_delivery::ActiveModel = row.into();
-    active.status = Set(PENDING.into());
+    active.status = Set(DeliveryStatus::Pending);
     active.attempts = Set(0);
     active.next_attempt_at = Set(now());
     active.locked_until = Set(None);
     let row = active.update(&txn).await?;
-    journal::audit(&txn, &admin, "replayWebhookDelivery", "WebhookDelivery", id).await?;
+    journal::audit(
+        &txn,
+        &admin,
+        "replayWebhookDelivery",
+        EntityType::WebhookDelivery,
+        id,
+    )
+    .await?;
     txn.commit().await?;
     Ok(row)
 }

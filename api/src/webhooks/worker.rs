@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use entities::enums::ChangeOp;
+use entities::enums::{ChangeOp, DeliveryStatus};
 use entities::{change, webhook_attempt, webhook_cursor, webhook_delivery, webhook_endpoint};
 use hmac::{Hmac, Mac};
 use sea_orm::sea_query::Expr;
@@ -16,9 +16,9 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use super::{DEAD, DELIVERED, ENTITY_TYPES, PENDING, address, now};
+use super::{address, now};
 use crate::error::{AppError, AppResult};
-use crate::ids::{self, Kind};
+use crate::ids;
 
 /// Settings of the worker.
 #[derive(Debug, Clone, Copy)]
@@ -79,7 +79,7 @@ pub async fn fan_out(db: &DatabaseConnection) -> AppResult<usize> {
     let at = now();
     for row in &changes {
         // The log also records changes to credentials, which are no endpoint's business.
-        if !ENTITY_TYPES.contains(&row.entity_type.as_str()) {
+        if !row.entity_type.is_content() {
             continue;
         }
         for endpoint in &endpoints {
@@ -94,11 +94,11 @@ pub async fn fan_out(db: &DatabaseConnection) -> AppResult<usize> {
             webhook_delivery::ActiveModel {
                 endpoint_id: Set(endpoint.id),
                 seq: Set(row.seq),
-                entity_type: Set(row.entity_type.clone()),
+                entity_type: Set(row.entity_type),
                 entity_id: Set(row.entity_id),
                 op: Set(row.op),
                 public: Set(row.public),
-                status: Set(PENDING.into()),
+                status: Set(DeliveryStatus::Pending),
                 attempts: Set(0),
                 next_attempt_at: Set(at),
                 locked_until: Set(None),
@@ -164,24 +164,16 @@ pub fn client(settings: &Settings) -> AppResult<reqwest::Client> {
 }
 
 fn payload(delivery: &webhook_delivery::Model) -> String {
-    let kind = match delivery.entity_type.as_str() {
-        "Section" => Kind::Section,
-        "Institution" => Kind::Institution,
-        "Person" => Kind::Person,
-        "Position" => Kind::Position,
-        "Agreement" => Kind::Agreement,
-        _ => Kind::Article,
-    };
     let operation = match delivery.op {
         ChangeOp::Upsert => "upsert",
         ChangeOp::Delete => "delete",
     };
     json!({
-        "type": format!("{}.{operation}", delivery.entity_type.to_lowercase()),
+        "type": format!("{}.{operation}", delivery.entity_type.name().to_lowercase()),
         "timestamp": delivery.created_at.to_rfc3339(),
         "data": {
-            "type": delivery.entity_type,
-            "id": ids::encode(kind, delivery.entity_id),
+            "type": delivery.entity_type.name(),
+            "id": ids::encode(delivery.entity_type.into(), delivery.entity_id),
             "operation": operation,
             "public": delivery.public,
             "seq": delivery.seq,
@@ -201,7 +193,7 @@ pub async fn deliver_due(
         .add(webhook_delivery::Column::LockedUntil.is_null())
         .add(webhook_delivery::Column::LockedUntil.lt(at));
     let due = webhook_delivery::Entity::find()
-        .filter(webhook_delivery::Column::Status.eq(PENDING))
+        .filter(webhook_delivery::Column::Status.eq(DeliveryStatus::Pending))
         .filter(webhook_delivery::Column::NextAttemptAt.lte(at))
         .filter(free.clone())
         .order_by_asc(webhook_delivery::Column::Id)
@@ -221,7 +213,7 @@ pub async fn deliver_due(
                 Expr::value(at + lease),
             )
             .filter(webhook_delivery::Column::Id.eq(delivery.id))
-            .filter(webhook_delivery::Column::Status.eq(PENDING))
+            .filter(webhook_delivery::Column::Status.eq(DeliveryStatus::Pending))
             .filter(free.clone())
             .exec(db)
             .await?;
@@ -281,10 +273,10 @@ pub async fn deliver_due(
         active.last_status = Set(status_code);
         active.last_error = Set(error);
         if success {
-            active.status = Set(DELIVERED.into());
+            active.status = Set(DeliveryStatus::Delivered);
             active.delivered_at = Set(Some(now()));
         } else if attempts >= settings.max_attempts {
-            active.status = Set(DEAD.into());
+            active.status = Set(DeliveryStatus::Dead);
             tracing::warn!(
                 delivery = id,
                 attempts,

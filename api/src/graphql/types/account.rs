@@ -162,24 +162,12 @@ impl AuditEntry {
 
     /// The entity type (`Article`, `Person`, ...).
     async fn entity_type(&self) -> &str {
-        &self.0.entity_type
+        self.0.entity_type.name()
     }
 
     /// The entity's global ID.
     async fn entity_id(&self) -> ID {
-        let kind = match self.0.entity_type.as_str() {
-            "Article" => Kind::Article,
-            "Section" => Kind::Section,
-            "Institution" => Kind::Institution,
-            "Person" => Kind::Person,
-            "Position" => Kind::Position,
-            "Agreement" => Kind::Agreement,
-            "ApiToken" => Kind::ApiToken,
-            "WebhookEndpoint" => Kind::WebhookEndpoint,
-            "WebhookDelivery" => Kind::WebhookDelivery,
-            _ => Kind::User,
-        };
-        ID(ids::encode(kind, self.0.entity_id))
+        ID(ids::encode(self.0.entity_type.into(), self.0.entity_id))
     }
 
     /// When.

@@ -34,6 +34,8 @@ macro_rules! mirror_enum {
     };
 }
 
+pub(crate) use mirror_enum;
+
 mirror_enum!(
     /// The language of an article.
     Locale <=> db::Locale {
