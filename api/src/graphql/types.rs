@@ -4,6 +4,7 @@
 mod account;
 mod agreement;
 mod article;
+mod article_list;
 mod connection;
 pub(crate) mod enums;
 mod institution;
@@ -12,13 +13,15 @@ mod person;
 mod scalars;
 mod section;
 mod sync;
+mod tag;
 
 pub use account::{ApiToken, ArticleRevision, AuditEntry, CreatedApiToken, Session, User};
 pub use agreement::{Agreement, AgreementFilterInput, AgreementParty, Signatory};
 pub(crate) use agreement::{AgreementListArgs, agreement_connection};
 pub(crate) use article::printed_byline;
-pub use article::{Article, ArticleFilterInput, Byline, Media, PersonMention, Tag};
-pub(crate) use article::{ArticleListArgs, article_connection};
+pub use article::{Article, Byline, Media, PersonMention};
+pub use article_list::ArticleFilterInput;
+pub(crate) use article_list::{ArticleListArgs, article_connection};
 pub use connection::{
     AgreementConnection, ArticleConnection, ArticleEdge, InstitutionConnection, ListTotal,
     PersonConnection, connection,
@@ -33,3 +36,4 @@ pub use person::Person;
 pub use scalars::Date;
 pub use section::Section;
 pub use sync::{SyncItem, SyncPage, SyncType};
+pub use tag::Tag;

@@ -1,18 +1,14 @@
 //! `Article`, its byline, media, mentions and tags.
 
-use async_graphql::{Context, ID, InputObject, Object, Result};
+use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
-use entities::{article, article_person, media, tag};
+use entities::{article, article_person, media};
 
-use super::connection::{ArticleConnection, ListTotal, connection};
-use super::{
-    Agreement, ArticleOrder, ArticleStatus, Institution, Locale, MentionRole, Person, Section,
-};
+use super::{Agreement, ArticleStatus, Institution, Locale, MentionRole, Person, Section, Tag};
 use crate::content::markdown;
-use crate::error::{AppResult, GraphqlResultExt};
-use crate::graphql::{load, load_many, missing, page_args, prefetch, request};
+use crate::error::GraphqlResultExt;
+use crate::graphql::{load, load_many, missing, request};
 use crate::ids::{self, Kind};
-use crate::reads::articles::{self, ArticleFilter};
 use crate::reads::loaders::{
     AgreementById, AgreementsOfArticle, AllSections, ArticleById, AuthorsOf, InstitutionById,
     InstitutionsMentionedIn, MediaOf, PeopleMentionedIn, PersonById, TagsOf, TranslationGroup,
@@ -20,131 +16,6 @@ use crate::reads::loaders::{
 
 /// A news article in one language.
 pub struct Article(pub article::Model);
-
-/// Which articles a list shows. Every field given narrows the list.
-#[derive(InputObject, Clone)]
-pub struct ArticleFilterInput {
-    /// Only articles filed in this section (a `Section` ID).
-    pub section: Option<ID>,
-    /// Whether `section` also matches articles in its subsections.
-    #[graphql(default = true)]
-    pub include_subsections: bool,
-    /// Only articles carrying the tag with this slug.
-    pub tag: Option<String>,
-    /// Only articles that name this person, in the text or the byline (a `Person` ID).
-    pub person: Option<ID>,
-    /// Only articles that name this institution or come from it (an `Institution` ID).
-    pub institution: Option<ID>,
-    /// Only articles about this agreement (an `Agreement` ID).
-    pub agreement: Option<ID>,
-    /// Only articles in this language.
-    pub locale: Option<Locale>,
-    /// Only articles published at or after this time.
-    pub published_from: Option<DateTime<Utc>>,
-    /// Only articles published before this time.
-    pub published_before: Option<DateTime<Utc>>,
-    /// Only articles matching this text (as `search` reads it; the best 1,000 matches), in the
-    /// list's own order.
-    pub query: Option<String>,
-}
-
-impl Default for ArticleFilterInput {
-    fn default() -> Self {
-        Self {
-            section: None,
-            include_subsections: true,
-            tag: None,
-            person: None,
-            institution: None,
-            agreement: None,
-            locale: None,
-            published_from: None,
-            published_before: None,
-            query: None,
-        }
-    }
-}
-
-impl ArticleFilterInput {
-    /// Decodes the IDs into the domain filter; a bad ID names its field.
-    pub fn into_domain(self) -> AppResult<ArticleFilter> {
-        let decode =
-            |field, kind, id: Option<ID>| id.map(|id| ids::decode_as(field, kind, &id)).transpose();
-        Ok(ArticleFilter {
-            section: decode("filter.section", Kind::Section, self.section)?,
-            include_subsections: self.include_subsections,
-            tag: self.tag,
-            person: decode("filter.person", Kind::Person, self.person)?,
-            institution: decode("filter.institution", Kind::Institution, self.institution)?,
-            agreement: decode("filter.agreement", Kind::Agreement, self.agreement)?,
-            locale: self.locale.map(Into::into),
-            published_from: self.published_from,
-            published_before: self.published_before,
-            ids: None,
-        })
-    }
-}
-
-/// The arguments every article list takes.
-pub(crate) struct ArticleListArgs {
-    pub first: Option<i32>,
-    pub after: Option<String>,
-    pub last: Option<i32>,
-    pub before: Option<String>,
-    pub filter: Option<ArticleFilterInput>,
-    pub order_by: ArticleOrder,
-}
-
-/// One page of visible articles; `narrow` sets the relation's own key (a person, a section...).
-pub(crate) async fn article_connection(
-    ctx: &Context<'_>,
-    args: ArticleListArgs,
-    narrow: impl FnOnce(&mut ArticleFilter),
-) -> Result<ArticleConnection> {
-    let request = request(ctx)?;
-    let input = args.filter.unwrap_or_default();
-    let query = input.query.clone();
-    let mut filter = input.into_domain().gql()?;
-    if let Some(query) = query {
-        let hits = request
-            .app
-            .search
-            .search(&query, &[crate::search::SearchKind::Article], 1000)
-            .map_err(|error| match error {
-                crate::error::AppError::BadInput { message, .. } => {
-                    crate::error::AppError::bad_input("filter.query", message)
-                }
-                other => other,
-            })
-            .gql()?;
-        filter.ids = Some(hits.hits.into_iter().map(|hit| hit.id).collect());
-    }
-    narrow(&mut filter);
-    let page = page_args(args.first, args.after, args.last, args.before);
-    let look = ctx.look_ahead();
-    let items = prefetch::connection_items(&look);
-    let needs_body = items.iter().any(|item| {
-        ["bodyMarkdown", "bodyHtml", "bodyText", "jsonLd"]
-            .iter()
-            .any(|field| item.field(field).exists())
-    });
-    let bodies = if needs_body {
-        articles::Bodies::Read
-    } else {
-        articles::Bodies::Skip
-    };
-    let rows = request
-        .reader
-        .article_page(&filter, args.order_by.into(), &page, bodies)
-        .await
-        .gql()?;
-    let rows = crate::reads::pagination::Page::clone(&rows);
-    let models: Vec<article::Model> = rows.items.iter().map(|(_, row)| row.clone()).collect();
-    for look in items {
-        prefetch::articles(ctx, look, &models).await?;
-    }
-    Ok(connection(rows, ListTotal::Articles(filter), Article))
-}
 
 /// A news article in one language.
 #[Object(cache_control(max_age = 60))]
@@ -554,50 +425,5 @@ impl Media {
         Ok(load(ctx, ArticleById(self.0.article_id))
             .await?
             .map(Article))
-    }
-}
-
-/// A label on articles.
-pub struct Tag(pub tag::Model);
-
-/// A label on articles.
-#[Object(cache_control(max_age = 300))]
-impl Tag {
-    /// Global ID.
-    pub async fn id(&self) -> ID {
-        ID(ids::encode(Kind::Tag, self.0.id))
-    }
-
-    /// URL slug; use it in `articles(filter: { tag: ... })`.
-    async fn slug(&self) -> &str {
-        &self.0.slug
-    }
-
-    /// Display name.
-    async fn name(&self) -> &str {
-        &self.0.name
-    }
-
-    /// The visible articles carrying this tag.
-    #[graphql(complexity = "crate::graphql::page_cost(first, last, child_complexity)")]
-    async fn articles(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        filter: Option<ArticleFilterInput>,
-        #[graphql(default)] order_by: ArticleOrder,
-    ) -> Result<ArticleConnection> {
-        let args = ArticleListArgs {
-            first,
-            after,
-            last,
-            before,
-            filter,
-            order_by,
-        };
-        article_connection(ctx, args, |filter| filter.tag = Some(self.0.slug.clone())).await
     }
 }
