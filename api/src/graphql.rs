@@ -1,6 +1,7 @@
 //! The GraphQL schema: thin resolvers over the content domain, DataLoaders against N+1, and the
 //! limits that keep abusive documents out.
 
+mod article_inputs;
 mod catalog_inputs;
 mod catalog_mutation;
 pub mod documents;
