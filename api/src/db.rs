@@ -181,6 +181,12 @@ impl Db {
         Ok(())
     }
 
+    /// Whether the database answers, and how many migrations it still lacks (readiness).
+    pub async fn readiness(&self) -> Result<usize, DbErr> {
+        self.conn.ping().await?;
+        self.pending_migrations().await
+    }
+
     /// Number of migrations not yet applied.
     pub async fn pending_migrations(&self) -> Result<usize, DbErr> {
         Ok(Migrator::get_pending_migrations(&self.conn).await?.len())

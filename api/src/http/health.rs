@@ -134,15 +134,13 @@ pub async fn healthz() -> Json<Value> {
 
 /// Readiness: 200 when the database answers and every migration is applied, 503 otherwise.
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
-    let database = state.db.conn.ping().await;
-    let pending = state.db.pending_migrations().await;
-    match (database, pending) {
-        (Ok(()), Ok(0)) => (StatusCode::OK, Json(json!({ "status": "ready" }))),
-        (Ok(()), Ok(pending)) => (
+    match state.db.readiness().await {
+        Ok(0) => (StatusCode::OK, Json(json!({ "status": "ready" }))),
+        Ok(pending) => (
             StatusCode::SERVICE_UNAVAILABLE,
             Json(json!({ "status": "migrations pending", "pending": pending })),
         ),
-        (Err(error), _) | (Ok(()), Err(error)) => {
+        Err(error) => {
             tracing::warn!(%error, "readiness check failed");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
